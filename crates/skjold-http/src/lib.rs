@@ -1,0 +1,19 @@
+//! Skjold's HTTP layer: routers, middleware and listeners. It turns requests into calls on
+//! [`skjold_app::App`] and answers into responses, nothing more; no SQL and no business
+//! rule lives here.
+
+mod client_ip;
+mod problem;
+mod redirect;
+mod request_span;
+mod router;
+mod routes;
+mod security_headers;
+mod server;
+mod tls;
+
+pub use client_ip::{ClientIp, TrustedProxies};
+pub use redirect::redirect_router;
+pub use router::public_router;
+pub use server::{Listeners, serve};
+pub use tls::{CertificateFiles, ReloadingCertificate, TlsError, server_config};

@@ -1,0 +1,48 @@
+//! The public HTTPS router: site, web app and API, with the middleware every request
+//! passes through.
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request};
+use axum::middleware;
+use axum::routing::get;
+use skjold_app::App;
+use tower_http::request_id::PropagateRequestIdLayer;
+use tower_http::set_header::SetRequestHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::client_ip::{TrustedProxies, attach_client_ip};
+use crate::problem::not_found;
+use crate::request_span::{make_span, on_response};
+use crate::routes::health::{get_healthz, get_readyz};
+use crate::security_headers::with_security_headers;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A fresh id for every request. A client's own `X-Request-Id` is replaced, not trusted:
+/// it would let a client forge or collide log correlation ids.
+fn new_request_id<B>(_: &Request<B>) -> Option<HeaderValue> {
+    HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok()
+}
+
+/// Every route of the HTTPS listener. Layers run outermost first: request id, span,
+/// client address, security headers, handler.
+pub fn public_router(app: App, proxies: TrustedProxies) -> Router {
+    let routes = Router::new()
+        .route("/healthz", get(get_healthz))
+        .route("/readyz", get(get_readyz))
+        .fallback(not_found)
+        .with_state(app);
+    with_security_headers(routes)
+        .layer(middleware::from_fn_with_state(proxies, attach_client_ip))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(make_span)
+                .on_request(())
+                .on_response(on_response),
+        )
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+        .layer(SetRequestHeaderLayer::overriding(
+            X_REQUEST_ID,
+            new_request_id,
+        ))
+}

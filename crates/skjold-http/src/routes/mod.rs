@@ -1,0 +1,3 @@
+//! Route handlers, one module per URL prefix.
+
+pub(crate) mod health;

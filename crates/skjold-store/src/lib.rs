@@ -1,0 +1,11 @@
+//! Skjold's storage: SQL for the embedded SQLCipher database and for PostgreSQL,
+//! migrations, and the repositories that implement the `app` layer's ports.
+//!
+//! No business rule lives here; each function is one statement or one transaction.
+
+mod database;
+mod error;
+mod meta;
+
+pub use database::{Database, PostgresTarget, SqliteTarget};
+pub use error::StoreError;

@@ -1,0 +1,58 @@
+//! The `skjold` command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::settings::Settings;
+
+/// Skjold: the account, identity, access, data-protection and operations core of a
+/// multi-tenant product, secure by default.
+///
+/// Settings come from, lowest first: built-in defaults, the settings file (--config, or
+/// ./skjold.toml if present), SKJOLD_* environment variables, and flags. See
+/// docs/configuration.md for every setting.
+#[derive(Debug, Parser)]
+#[command(name = "skjold", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site, the web app and the API over HTTPS.
+    ///
+    /// With no settings at all: creates ./skjold-data and, apart from it, ./skjold-keys
+    /// with a new master key; opens an encrypted embedded database; serves HTTPS on
+    /// 127.0.0.1:8443 with a development certificate and redirects HTTP on 127.0.0.1:8080.
+    /// Stops cleanly on Ctrl-C or SIGTERM.
+    Serve {
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Inspect the keyring.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Print the version.
+    Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List the master keys: id, creation time, environment, which one is current.
+    /// Never prints key material.
+    List {
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Keyring directory [default: ./skjold-keys]
+        #[arg(long, env = "SKJOLD_KEY_DIR", value_name = "DIR")]
+        key_dir: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,197 @@
+//! The resolved configuration of `skjold serve`: defaults applied, combinations checked.
+//! Every refusal says what to change.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::bail;
+use ipnet::IpNet;
+use skjold_domain::Environment;
+
+use crate::settings::{LogFormat, Settings};
+
+/// Where the database lives.
+#[derive(Debug, Clone)]
+pub enum DatabaseConfig {
+    /// The embedded SQLCipher file inside the data directory.
+    Embedded,
+    Postgres {
+        url: String,
+        password_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsFilesConfig {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub data_dir: PathBuf,
+    pub key_dir: PathBuf,
+    pub environment: Environment,
+    pub listen: SocketAddr,
+    pub redirect_listen: SocketAddr,
+    pub database: DatabaseConfig,
+    /// `None`: the generated development certificate.
+    pub tls: Option<TlsFilesConfig>,
+    pub tls_reload: Duration,
+    pub trusted_proxies: Vec<IpNet>,
+    pub log_format: LogFormat,
+    pub log: String,
+    pub shutdown_grace: Duration,
+}
+
+pub const DEFAULT_DATA_DIR: &str = "skjold-data";
+pub const DEFAULT_KEY_DIR: &str = "skjold-keys";
+
+impl ServeConfig {
+    pub fn resolve(s: Settings) -> anyhow::Result<ServeConfig> {
+        let environment = s.environment.unwrap_or_default();
+        let listen = s.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8443)));
+        let redirect_listen = s
+            .redirect_listen
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
+
+        let database = match s.database_url {
+            None => {
+                if s.database_password_file.is_some() {
+                    bail!(
+                        "database_password_file is set but database_url is not; set both or neither"
+                    );
+                }
+                DatabaseConfig::Embedded
+            }
+            Some(url) => DatabaseConfig::Postgres {
+                url: refuse_password_in_url(url)?,
+                password_file: s.database_password_file,
+            },
+        };
+
+        let tls = match (s.tls_cert_file, s.tls_key_file) {
+            (Some(cert), Some(key)) => Some(TlsFilesConfig { cert, key }),
+            (None, None) => None,
+            _ => bail!("tls_cert_file and tls_key_file go together: set both or neither"),
+        };
+
+        for (name, addr) in [("listen", listen), ("redirect_listen", redirect_listen)] {
+            let public = !addr.ip().is_loopback();
+            if public && !environment.may_listen_publicly() {
+                bail!(
+                    "the development environment listens on loopback addresses only, but \
+                     {name} is {addr}; use 127.0.0.1, or set --environment to the environment \
+                     this instance really belongs to"
+                );
+            }
+            if public && tls.is_none() && s.allow_dev_certificate_publicly != Some(true) {
+                bail!(
+                    "{name} is the non-loopback address {addr}, but no certificate is \
+                     configured and the development certificate is not fit for a public \
+                     address; set tls_cert_file and tls_key_file (or, knowingly, \
+                     --allow-dev-certificate-publicly)"
+                );
+            }
+        }
+
+        Ok(ServeConfig {
+            data_dir: s.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            key_dir: s.key_dir.unwrap_or_else(|| DEFAULT_KEY_DIR.into()),
+            environment,
+            listen,
+            redirect_listen,
+            database,
+            tls,
+            tls_reload: Duration::from_secs(s.tls_reload_seconds.unwrap_or(30).max(1)),
+            trusted_proxies: s.trusted_proxies.unwrap_or_default(),
+            log_format: s.log_format.unwrap_or_default(),
+            log: s.log.unwrap_or_else(|| "info".to_owned()),
+            shutdown_grace: Duration::from_secs(s.shutdown_grace_seconds.unwrap_or(30)),
+        })
+    }
+}
+
+/// Configuration is not a place for secrets (13.3.1): a password in the URL would end up
+/// in files, process listings and shell histories. It belongs in a password file.
+fn refuse_password_in_url(url: String) -> anyhow::Result<String> {
+    let userinfo = url
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
+        .and_then(|authority| authority.rsplit_once('@'))
+        .map(|(userinfo, _)| userinfo);
+    let has_password = userinfo.is_some_and(|u| u.contains(':')) || url.contains("password=");
+    if has_password {
+        bail!(
+            "database_url contains a password; remove it from the URL and put it in a file \
+             named by database_password_file (mode 0600)"
+        );
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(s: Settings) -> anyhow::Result<ServeConfig> {
+        ServeConfig::resolve(s)
+    }
+
+    #[test]
+    fn no_settings_give_the_safe_development_setup() {
+        let c = resolve(Settings::default()).unwrap();
+        assert_eq!(c.environment, Environment::Development);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8443");
+        assert_eq!(c.redirect_listen.to_string(), "127.0.0.1:8080");
+        assert!(matches!(c.database, DatabaseConfig::Embedded));
+        assert!(c.tls.is_none());
+    }
+
+    #[test]
+    fn development_may_not_listen_publicly() {
+        let err = resolve(Settings {
+            listen: Some("0.0.0.0:8443".parse().unwrap()),
+            ..Settings::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("loopback"), "{err}");
+    }
+
+    #[test]
+    fn a_public_address_needs_a_real_certificate_unless_overridden() {
+        let public = Settings {
+            environment: Some(Environment::Production),
+            listen: Some("0.0.0.0:8443".parse().unwrap()),
+            ..Settings::default()
+        };
+        assert!(resolve(public.clone()).is_err());
+        assert!(
+            resolve(Settings {
+                allow_dev_certificate_publicly: Some(true),
+                redirect_listen: Some("0.0.0.0:8080".parse().unwrap()),
+                ..public.clone()
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_password_in_the_database_url_is_refused() {
+        for url in [
+            "postgres://app:hunter2@db/skjold",
+            "postgres://db/skjold?password=hunter2",
+        ] {
+            let err = resolve(Settings {
+                database_url: Some(url.to_owned()),
+                ..Settings::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("database_password_file"), "{err}");
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        assert!(refuse_password_in_url("postgres://app@db:5432/skjold".into()).is_ok());
+    }
+}

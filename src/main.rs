@@ -1,0 +1,57 @@
+//! The `skjold` binary: reads the command line and settings, builds everything, runs it.
+//! This is the only place that names concrete implementations.
+
+mod cli;
+mod config;
+mod keys;
+mod serve;
+mod settings;
+mod telemetry;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, KeysCommand};
+use crate::config::{DEFAULT_KEY_DIR, ServeConfig};
+use crate::settings::Settings;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the cause chain on one line: "what failed: why".
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config, settings } => {
+            let file = Settings::from_file(config.as_deref())?;
+            let config = ServeConfig::resolve(settings.over(file))?;
+            telemetry::init(config.log_format, &config.log)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(serve::run(config))
+        }
+        Command::Keys {
+            command: KeysCommand::List { config, key_dir },
+        } => {
+            let file = Settings::from_file(config.as_deref())?;
+            let key_dir = key_dir
+                .or(file.key_dir)
+                .unwrap_or_else(|| DEFAULT_KEY_DIR.into());
+            keys::list(&key_dir, &mut std::io::stdout().lock())
+        }
+        Command::Version => {
+            use std::io::Write;
+            writeln!(std::io::stdout(), "skjold {}", env!("CARGO_PKG_VERSION"))?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! `skjold serve`: builds the keyring, the database, TLS and the routers, then serves
+//! until SIGINT/SIGTERM and closes the database cleanly.
+
+use std::fs::DirBuilder;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use skjold_app::App;
+use skjold_crypto::{Keyring, database_key, ensure_apart, ensure_dev_certificate};
+use skjold_domain::KeyId;
+use skjold_http::{
+    CertificateFiles, Listeners, ReloadingCertificate, TrustedProxies, public_router,
+    redirect_router, serve, server_config,
+};
+use skjold_store::{Database, PostgresTarget, SqliteTarget};
+use time::OffsetDateTime;
+
+use crate::config::{DatabaseConfig, ServeConfig};
+
+/// The embedded database's file name inside the data directory.
+const DATABASE_FILE: &str = "skjold.db";
+/// Beside it, the id of the master key its file key is derived from.
+const DATABASE_KEY_ID_FILE: &str = "skjold.db.key-id";
+
+pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
+    // Whole seconds: the time is shown to people and written into key files.
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    // Checked before anything is created, so a refused layout leaves nothing behind.
+    ensure_apart(&config.key_dir, &config.data_dir)?;
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&config.data_dir)
+        .with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+
+    let keyring = Keyring::open_or_create(&config.key_dir, config.environment, now)?;
+    if keyring.environment() != config.environment {
+        bail!(
+            "the keyring {} belongs to the {} environment, but this instance is configured as \
+             {}; use the {} keyring (--key-dir), or set --environment {} if this really is {}",
+            config.key_dir.display(),
+            keyring.environment(),
+            config.environment,
+            config.environment,
+            keyring.environment(),
+            keyring.environment(),
+        );
+    }
+
+    let database = open_database(&config, &keyring).await?;
+    database.claim_environment(config.environment).await?;
+    tracing::info!(
+        backend = database.backend(),
+        environment = %config.environment,
+        key = %keyring.current().info().id,
+        "database ready"
+    );
+
+    let (certificate, dev_ca) = match &config.tls {
+        Some(files) => (
+            CertificateFiles {
+                cert: files.cert.clone(),
+                key: files.key.clone(),
+            },
+            None,
+        ),
+        None => {
+            let dev = ensure_dev_certificate(&config.key_dir, now)?;
+            (
+                CertificateFiles {
+                    cert: dev.cert_path,
+                    key: dev.key_path,
+                },
+                Some(dev.ca_path),
+            )
+        }
+    };
+    let certificate =
+        ReloadingCertificate::load(certificate).context("cannot load the TLS certificate")?;
+    let tls = server_config(Arc::clone(&certificate))?;
+    let watcher = tokio::spawn(Arc::clone(&certificate).watch(config.tls_reload));
+
+    let listeners = Listeners {
+        https: bind(config.listen, "--listen")?,
+        redirect: Some(bind(config.redirect_listen, "--redirect-listen")?),
+    };
+    let https_addr = listeners.https.local_addr()?;
+    let redirect_addr = listeners
+        .redirect
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
+    announce(https_addr, redirect_addr, dev_ca.as_deref())?;
+
+    let app = App::new(Arc::new(database.clone()));
+    let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
+    let redirect = redirect_router(https_addr.port());
+    let served = serve(
+        listeners,
+        public,
+        redirect,
+        tls,
+        shutdown_signal(),
+        config.shutdown_grace,
+    )
+    .await;
+
+    watcher.abort();
+    database.close().await;
+    tracing::info!("database closed; stopped");
+    served.context("the server failed")
+}
+
+async fn open_database(config: &ServeConfig, keyring: &Keyring) -> anyhow::Result<Database> {
+    Ok(match &config.database {
+        DatabaseConfig::Embedded => {
+            let id = database_key_id(&config.data_dir, keyring)?;
+            let master = keyring.get(id).with_context(|| {
+                format!(
+                    "the embedded database is encrypted under master key {id}, which the \
+                     keyring {} does not hold; restore that key from your key backup",
+                    keyring.dir().display()
+                )
+            })?;
+            let key = database_key(master);
+            Database::open_sqlite(SqliteTarget {
+                path: config.data_dir.join(DATABASE_FILE),
+                key: &key,
+            })
+            .await?
+        }
+        DatabaseConfig::Postgres { url, password_file } => {
+            Database::open_postgres(PostgresTarget {
+                url: url.clone(),
+                password_file: password_file.clone(),
+            })
+            .await?
+        }
+    })
+}
+
+/// The master key id the embedded database file is keyed with: recorded beside the file
+/// when it is created (with the current key), read back ever after.
+fn database_key_id(data_dir: &Path, keyring: &Keyring) -> anyhow::Result<KeyId> {
+    let path = data_dir.join(DATABASE_KEY_ID_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .with_context(|| format!("{} is damaged", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if data_dir.join(DATABASE_FILE).exists() {
+                bail!(
+                    "{} is missing, so the key of the database beside it is unknown; \
+                     restore it from a backup of the data directory",
+                    path.display()
+                );
+            }
+            let id = keyring.current().info().id;
+            std::fs::write(&path, format!("{id}\n"))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(id)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).with_context(|| {
+        format!("cannot listen on {addr}; is another process using it? choose another with {flag}")
+    })
+}
+
+/// Tells the person at the terminal where to go. Standard output, one fact a line, so
+/// scripts and the test harness can read the addresses too.
+fn announce(
+    https: SocketAddr,
+    redirect: Option<SocketAddr>,
+    dev_ca: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "skjold: serving https://{https}")?;
+    if let Some(redirect) = redirect {
+        writeln!(out, "skjold: redirecting http://{redirect} to HTTPS")?;
+    }
+    if let Some(ca) = dev_ca {
+        writeln!(
+            out,
+            "skjold: warning: using a development certificate, not for production (trust {} to avoid browser warnings)",
+            ca.display()
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (container stop).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM; stop with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,166 @@
+//! Settings as the user writes them, layered: defaults < `skjold.toml` < `SKJOLD_*`
+//! environment variables < command-line flags.
+//!
+//! One struct serves as the flag set (clap reads each flag and its variable) and as the
+//! file format (serde, unknown keys refused). Every field is optional here; defaults and
+//! checks are applied once, in `config.rs`, after the layers are merged.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use ipnet::IpNet;
+use serde::Deserialize;
+use skjold_domain::Environment;
+
+/// Where the settings file is looked for when `--config` is not given.
+pub const DEFAULT_CONFIG_FILE: &str = "skjold.toml";
+
+#[derive(Debug, Default, Clone, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Data directory (embedded database and other state) [default: ./skjold-data]
+    #[arg(long, env = "SKJOLD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Keyring directory; must not lie inside the data directory [default: ./skjold-keys]
+    #[arg(long, env = "SKJOLD_KEY_DIR", value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+
+    /// production, staging, test or development [default: development]
+    #[arg(long, env = "SKJOLD_ENVIRONMENT", value_name = "NAME")]
+    pub environment: Option<Environment>,
+
+    /// HTTPS listen address [default: 127.0.0.1:8443]
+    #[arg(long, env = "SKJOLD_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Plain-HTTP listen address that only redirects to HTTPS [default: 127.0.0.1:8080]
+    #[arg(long, env = "SKJOLD_REDIRECT_LISTEN", value_name = "ADDR")]
+    pub redirect_listen: Option<SocketAddr>,
+
+    /// PostgreSQL URL without a password (postgres://user@host/db); omit for the embedded
+    /// encrypted database
+    #[arg(long, env = "SKJOLD_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// File holding the PostgreSQL password
+    #[arg(long, env = "SKJOLD_DATABASE_PASSWORD_FILE", value_name = "FILE")]
+    pub database_password_file: Option<PathBuf>,
+
+    /// PEM certificate chain for HTTPS; re-read when it changes [default: a generated
+    /// development certificate]
+    #[arg(long, env = "SKJOLD_TLS_CERT_FILE", value_name = "FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert-file
+    #[arg(long, env = "SKJOLD_TLS_KEY_FILE", value_name = "FILE")]
+    pub tls_key_file: Option<PathBuf>,
+
+    /// How often the certificate files are checked for a renewal, in seconds [default: 30]
+    #[arg(long, env = "SKJOLD_TLS_RELOAD_SECONDS", value_name = "SECONDS")]
+    pub tls_reload_seconds: Option<u64>,
+
+    /// Serve the development certificate on a non-loopback address anyway [default: false]
+    #[arg(long, env = "SKJOLD_ALLOW_DEV_CERTIFICATE_PUBLICLY", value_name = "BOOL",
+          num_args = 0..=1, default_missing_value = "true")]
+    pub allow_dev_certificate_publicly: Option<bool>,
+
+    /// Comma-separated networks whose X-Forwarded-For/Forwarded headers are believed
+    /// (e.g. 10.0.0.0/8,192.0.2.10/32) [default: none]
+    #[arg(
+        long,
+        env = "SKJOLD_TRUSTED_PROXIES",
+        value_name = "CIDRS",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<IpNet>>,
+
+    /// Log format on standard error: human or json [default: human]
+    #[arg(long, env = "SKJOLD_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// Log filter in tracing's syntax [default: info]
+    #[arg(long, env = "SKJOLD_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+
+    /// Seconds in-flight requests get to finish at shutdown [default: 30]
+    #[arg(long, env = "SKJOLD_SHUTDOWN_GRACE_SECONDS", value_name = "SECONDS")]
+    pub shutdown_grace_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+impl Settings {
+    /// `self` where it has a value, `lower` elsewhere.
+    pub fn over(self, lower: Settings) -> Settings {
+        Settings {
+            data_dir: self.data_dir.or(lower.data_dir),
+            key_dir: self.key_dir.or(lower.key_dir),
+            environment: self.environment.or(lower.environment),
+            listen: self.listen.or(lower.listen),
+            redirect_listen: self.redirect_listen.or(lower.redirect_listen),
+            database_url: self.database_url.or(lower.database_url),
+            database_password_file: self.database_password_file.or(lower.database_password_file),
+            tls_cert_file: self.tls_cert_file.or(lower.tls_cert_file),
+            tls_key_file: self.tls_key_file.or(lower.tls_key_file),
+            tls_reload_seconds: self.tls_reload_seconds.or(lower.tls_reload_seconds),
+            allow_dev_certificate_publicly: self
+                .allow_dev_certificate_publicly
+                .or(lower.allow_dev_certificate_publicly),
+            trusted_proxies: self.trusted_proxies.or(lower.trusted_proxies),
+            log_format: self.log_format.or(lower.log_format),
+            log: self.log.or(lower.log),
+            shutdown_grace_seconds: self.shutdown_grace_seconds.or(lower.shutdown_grace_seconds),
+        }
+    }
+
+    /// The settings file: the one `--config` names (which must exist), else
+    /// `./skjold.toml` if there is one, else nothing.
+    pub fn from_file(explicit: Option<&Path>) -> anyhow::Result<Settings> {
+        let path = match explicit {
+            Some(path) => path,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => Path::new(DEFAULT_CONFIG_FILE),
+            None => return Ok(Settings::default()),
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+        match toml::from_str(&text) {
+            Ok(settings) => Ok(settings),
+            // toml's message names the unknown key and where it is.
+            Err(e) => bail!("{}: {}", path.display(), e.message().trim_end()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_key_is_named_in_the_error() {
+        let err = toml::from_str::<Settings>("listen = \"127.0.0.1:1\"\nlisten_port = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn a_higher_layer_wins_and_a_lower_one_fills_the_gaps() {
+        let file: Settings = toml::from_str("environment = \"staging\"\nlog = \"debug\"").unwrap();
+        let flags = Settings {
+            environment: Some(Environment::Test),
+            ..Settings::default()
+        };
+        let merged = flags.over(file);
+        assert_eq!(merged.environment, Some(Environment::Test));
+        assert_eq!(merged.log.as_deref(), Some("debug"));
+    }
+}

@@ -13,12 +13,21 @@ use crate::settings::Settings;
 /// ./skjold.toml if present), SKJOLD_* environment variables, and flags. See
 /// docs/configuration.md for every setting.
 #[derive(Debug, Parser)]
-#[command(name = "skjold", version, propagate_version = true)]
+// A flag given twice takes its last value, as in most Unix tools, so a wrapper script
+// can set a default and its caller override it.
+#[command(
+    name = "skjold",
+    version,
+    propagate_version = true,
+    args_override_self = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+// Parsed once per process; boxing the big variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the site, the web app and the API over HTTPS.

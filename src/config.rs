@@ -47,6 +47,9 @@ pub struct ServeConfig {
 
 pub const DEFAULT_DATA_DIR: &str = "skjold-data";
 pub const DEFAULT_KEY_DIR: &str = "skjold-keys";
+/// sqlx reports every PostgreSQL notice at info ("relation already exists, skipping"),
+/// which is noise to an operator.
+pub const DEFAULT_LOG: &str = "info,sqlx=warn";
 
 impl ServeConfig {
     pub fn resolve(s: Settings) -> anyhow::Result<ServeConfig> {
@@ -107,7 +110,7 @@ impl ServeConfig {
             tls_reload: Duration::from_secs(s.tls_reload_seconds.unwrap_or(30).max(1)),
             trusted_proxies: s.trusted_proxies.unwrap_or_default(),
             log_format: s.log_format.unwrap_or_default(),
-            log: s.log.unwrap_or_else(|| "info".to_owned()),
+            log: s.log.unwrap_or_else(|| DEFAULT_LOG.to_owned()),
             shutdown_grace: Duration::from_secs(s.shutdown_grace_seconds.unwrap_or(30)),
         })
     }

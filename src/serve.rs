@@ -91,6 +91,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let tls = server_config(Arc::clone(&certificate))?;
     let watcher = tokio::spawn(Arc::clone(&certificate).watch(config.tls_reload));
 
+    let shutdown = shutdown_signal()?;
     let listeners = Listeners {
         https: bind(config.listen, "--listen")?,
         redirect: Some(bind(config.redirect_listen, "--redirect-listen")?),
@@ -111,7 +112,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         public,
         redirect,
         tls,
-        shutdown_signal(),
+        shutdown,
         config.shutdown_grace,
     )
     .await;
@@ -205,22 +206,18 @@ fn announce(
     Ok(())
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (container stop).
-async fn shutdown_signal() {
+/// Registers for SIGINT (Ctrl-C) and SIGTERM (container stop) now, and returns a future
+/// that completes on the first of them. Registering before the addresses are announced
+/// matters: a SIGTERM in between would otherwise kill the process with the default action,
+/// without closing the database.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let terminate = async {
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM; stop with Ctrl-C");
-                std::future::pending::<()>().await;
-            }
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        () = terminate => {},
-    }
+    })
 }

@@ -81,7 +81,7 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
 
-    /// Log filter in tracing's syntax [default: info]
+    /// Log filter in tracing's syntax [default: info,sqlx=warn]
     #[arg(long, env = "SKJOLD_LOG", value_name = "FILTER")]
     pub log: Option<String>,
 

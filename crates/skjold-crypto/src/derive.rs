@@ -86,7 +86,7 @@ mod tests {
     fn the_pragma_is_a_quoted_raw_hex_key() {
         let pragma = database_key(&key()).sqlcipher_pragma();
         let text = pragma.expose_secret();
-        assert_eq!(text.len(), 2 + 2 + 64 + 2);
+        assert_eq!(text.len(), "\"x'".len() + 64 + "'\"".len());
         assert!(text.starts_with("\"x'") && text.ends_with("'\""));
     }
 }

@@ -56,6 +56,7 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// Opens (creating if missing) the encrypted SQLite file and applies migrations.
     pub async fn open_sqlite(target: SqliteTarget<'_>) -> Result<Database, StoreError> {
+        silence_sqlcipher_log().await;
         let options = SqliteConnectOptions::new()
             .filename(&target.path)
             .create_if_missing(true)
@@ -137,6 +138,20 @@ impl Database {
             Database::Sqlite(pool) => pool.close().await,
             Database::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// SQLCipher writes its own "ERROR CORE …" lines to stderr when a key is wrong, before
+/// Skjold can say what to do about it. Its log level is process-wide but can only be set
+/// through a connection, and sqlx sends a file's own pragmas in a fixed order that reads
+/// the file before any pragma added here; so it is set once on a throw-away in-memory
+/// connection. Every failure still reaches the operator through sqlx's error codes.
+async fn silence_sqlcipher_log() {
+    let quiet = SqliteConnectOptions::new()
+        .in_memory(true)
+        .pragma("cipher_log_level", "NONE");
+    if let Ok(conn) = sqlx::ConnectOptions::connect(&quiet).await {
+        let _ = sqlx::Connection::close(conn).await;
     }
 }
 

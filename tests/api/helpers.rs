@@ -1,0 +1,446 @@
+//! The test harness: starts the real `skjold` binary on free loopback ports with a fresh
+//! data directory and keyring, and talks HTTPS to it with a client that trusts the
+//! generated development CA and nothing else.
+//!
+//! PostgreSQL tests get a fresh database each on the server named by
+//! `SKJOLD_TEST_DATABASE_URL`. Without it they say loudly that they were skipped; with
+//! `SKJOLD_TEST_STRICT=1` (CI) a missing dependency fails the test instead.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sqlx::ConnectOptions;
+use sqlx::postgres::PgConnectOptions;
+
+/// Which database the server under test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Says that a test could not run here, or fails it in strict mode.
+pub fn skip(what: &str, how: &str) {
+    if std::env::var("SKJOLD_TEST_STRICT").is_ok_and(|v| v == "1") {
+        panic!("{what} is required in strict mode (SKJOLD_TEST_STRICT=1): {how}");
+    }
+    // Written to the real stderr, past the test harness's output capture, so it shows.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\n*** SKIPPED: {what} is not available: {how} ***\n"
+    );
+}
+
+/// The PostgreSQL server for tests, if one is configured.
+pub fn postgres_admin() -> Option<PgConnectOptions> {
+    match std::env::var("SKJOLD_TEST_DATABASE_URL") {
+        Ok(url) => Some(
+            url.parse()
+                .expect("SKJOLD_TEST_DATABASE_URL is not a postgres URL"),
+        ),
+        Err(_) => {
+            skip(
+                "PostgreSQL (SKJOLD_TEST_DATABASE_URL)",
+                "set SKJOLD_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run the PostgreSQL tests",
+            );
+            None
+        }
+    }
+}
+
+/// A database of its own for one test, dropped when the test ends.
+#[derive(Debug)]
+pub struct TestDatabase {
+    admin: PgConnectOptions,
+    pub name: String,
+}
+
+impl TestDatabase {
+    pub async fn create(admin: PgConnectOptions) -> TestDatabase {
+        let name = format!("skjold_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = admin
+            .connect()
+            .await
+            .expect("cannot connect to SKJOLD_TEST_DATABASE_URL: is PostgreSQL running?");
+        // The name is made here from a UUID, never from input.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await
+            .expect("cannot create a test database");
+        TestDatabase { admin, name }
+    }
+
+    /// The URL the server under test gets: same server and user, its own database, and
+    /// no password (CI's server trusts loopback).
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://{}@{}:{}/{}",
+            self.admin.get_username(),
+            self.admin.get_host(),
+            self.admin.get_port(),
+            self.name
+        )
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot be blocked on; a thread with
+        // its own small runtime can.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime
+                .block_on(async {
+                    let mut conn = admin.connect().await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await
+                    .map(|_| ())
+                })
+                .map_err(std::io::Error::other)
+        })
+        .join();
+    }
+}
+
+/// How to start a server: backend, extra flags and environment variables.
+#[derive(Debug)]
+pub struct Launch {
+    pub backend: Backend,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Reuse a directory (and so a keyring and data) from an earlier server.
+    pub dir: Option<Arc<tempfile::TempDir>>,
+    pub database: Option<Arc<TestDatabase>>,
+}
+
+impl Launch {
+    /// `None` when the backend is not available here (the skip has been reported).
+    pub async fn new(backend: Backend) -> Option<Launch> {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(Arc::new(TestDatabase::create(postgres_admin()?).await)),
+        };
+        Some(Launch {
+            backend,
+            args: Vec::new(),
+            env: Vec::new(),
+            dir: None,
+            database,
+        })
+    }
+
+    pub fn arg(mut self, arg: impl Into<String>) -> Launch {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn env(mut self, name: &str, value: impl Into<String>) -> Launch {
+        self.env.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// The command, before it runs: for tests of start-up failures.
+    pub fn command(&mut self) -> Command {
+        let dir = Arc::clone(self.dir.get_or_insert_with(|| {
+            Arc::new(tempfile::tempdir().expect("cannot create a temporary directory"))
+        }));
+        let mut cmd = skjold(dir.path());
+        cmd.args(["serve", "--data-dir", "data", "--key-dir", "keys"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--redirect-listen",
+                "127.0.0.1:0",
+            ]);
+        if let Some(db) = &self.database {
+            cmd.args(["--database-url", &db.url()]);
+        }
+        cmd.args(&self.args);
+        for (name, value) in &self.env {
+            cmd.env(name, value);
+        }
+        cmd
+    }
+
+    /// Starts the server and waits until it announces its addresses.
+    pub async fn start(mut self) -> TestApp {
+        let mut child = self
+            .command()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start the skjold binary");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        collect(stderr, Arc::clone(&log), None);
+        let (tx, rx) = mpsc::channel();
+        collect(stdout, Arc::clone(&log), Some(tx));
+
+        let (mut https, mut redirect) = (None, None);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while https.is_none() || redirect.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix("skjold: serving https://") {
+                        https = rest.parse::<SocketAddr>().ok();
+                    } else if let Some(rest) = line.strip_prefix("skjold: redirecting http://") {
+                        redirect = rest.split(' ').next().and_then(|a| a.parse().ok());
+                    }
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    std::thread::sleep(Duration::from_millis(100));
+                    panic!(
+                        "the server did not announce its addresses; its output:\n{}",
+                        log.lock().map(|l| l.clone()).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        let dir = self.dir.take().expect("command() made the directory");
+        // With a configured certificate there is no dev CA; such tests judge TLS otherwise.
+        let ca = dir.path().join("keys/tls/dev-ca.pem");
+        let client = https_client(ca.exists().then_some(ca.as_path()));
+        TestApp {
+            https: https.expect("parsed above"),
+            redirect: redirect.expect("parsed above"),
+            dir,
+            client,
+            child: Some(child),
+            log,
+            database: self.database.take(),
+            backend: self.backend,
+        }
+    }
+}
+
+/// Copies a child's output lines into `log`, and forwards stdout lines to `lines`.
+fn collect(
+    stream: impl std::io::Read + Send + 'static,
+    log: Arc<Mutex<String>>,
+    lines: Option<mpsc::Sender<String>>,
+) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let Ok(mut log) = log.lock() {
+                log.push_str(&line);
+                log.push('\n');
+            }
+            if let Some(tx) = &lines {
+                let _ = tx.send(line);
+            }
+        }
+    });
+}
+
+/// The `skjold` binary, run in `dir`, with no `SKJOLD_*` variable of the test's own
+/// environment leaking in.
+pub fn skjold(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skjold"));
+    cmd.current_dir(dir);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SKJOLD_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// A plain-HTTP client that does not follow redirects.
+pub fn http_client() -> reqwest::Client {
+    // reqwest is built without a bundled crypto provider (Skjold uses ring only), so even
+    // a plain client needs the process default set.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("the client builds")
+}
+
+/// An HTTPS client that trusts exactly the CA in `ca_pem` (nothing if `None`), speaks HTTP/2 or 1.1, and does
+/// not follow redirects.
+pub fn https_client(ca_pem: Option<&Path>) -> reqwest::Client {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in ca_pem
+        .into_iter()
+        .flat_map(|ca| CertificateDer::pem_file_iter(ca).expect("the dev CA is readable"))
+    {
+        roots
+            .add(cert.expect("the dev CA is PEM"))
+            .expect("the dev CA is a certificate");
+    }
+    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("ring supports the default versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("the client builds")
+}
+
+/// A running server and what a test needs to talk to it.
+#[derive(Debug)]
+pub struct TestApp {
+    pub https: SocketAddr,
+    pub redirect: SocketAddr,
+    pub dir: Arc<tempfile::TempDir>,
+    pub client: reqwest::Client,
+    child: Option<Child>,
+    log: Arc<Mutex<String>>,
+    pub database: Option<Arc<TestDatabase>>,
+    pub backend: Backend,
+}
+
+impl TestApp {
+    /// `https://localhost:<port><path>`: the name the development certificate is for.
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{}", self.https.port(), path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the request reaches the server")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn key_dir(&self) -> PathBuf {
+        self.dir.path().join("keys")
+    }
+
+    /// Everything the server printed so far (stdout and stderr).
+    pub fn output(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for the process to end. Async, so that this test's client
+    /// connections keep running and can answer the server's HTTP/2 GOAWAY while it drains.
+    pub async fn stop(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("the server is running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("cannot run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("waiting for the server") {
+                // Give the output threads a moment to drain the pipes.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop after SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A launch that reuses this server's directory and database, for a restart.
+    pub fn relaunch(&self) -> Launch {
+        Launch {
+            backend: self.backend,
+            args: Vec::new(),
+            env: Vec::new(),
+            dir: Some(Arc::clone(&self.dir)),
+            database: self.database.clone(),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs `openssl` with `args`, or `None` (reported as a skip) where it is not installed.
+pub fn openssl(args: &[&str], stdin: &[u8]) -> Option<std::process::Output> {
+    let child = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(_) => {
+            skip(
+                "the openssl command",
+                "install it (Debian: apt-get install openssl)",
+            );
+            return None;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin)
+        .expect("writing to openssl");
+    Some(child.wait_with_output().expect("waiting for openssl"))
+}
+
+/// Starts a server on `backend` with default settings; `None` if the backend is skipped.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    Some(Launch::new(backend).await?.start().await)
+}
+
+/// Declares each test twice: on the embedded database and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($(
+        $(#[$meta:meta])*
+        async fn $name:ident($backend:ident: Backend) $body:block
+    )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $crate::helpers::Backend) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                run($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_backends;

@@ -85,6 +85,18 @@ async fn c2_keys_list_shows_ids_dates_and_environment_but_never_material() {
     );
 }
 
+#[test]
+fn keys_list_without_a_keyring_says_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["keys", "list"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no keyring at skjold-keys") && stderr.contains("--key-dir"),
+        "{stderr}"
+    );
+}
+
 /// Today's date as `keys list` prints it (UTC).
 fn time_prefix() -> String {
     let out = std::process::Command::new("date")

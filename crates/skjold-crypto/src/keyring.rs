@@ -61,6 +61,11 @@ pub enum KeyringError {
     },
     #[error("the key directory {dir} holds no master key")]
     Empty { dir: PathBuf },
+    #[error(
+        "there is no keyring at {dir}; `skjold serve` creates one on first start, or pass \
+         --key-dir to point at an existing one"
+    )]
+    Missing { dir: PathBuf },
     #[error("the operating system's random number generator failed: {0}")]
     Random(getrandom::Error),
     #[error("{action} {path}: {source}")]
@@ -159,6 +164,11 @@ impl Keyring {
 
     /// Opens an existing keyring, checking the modes of the directory and of every key.
     pub fn open(dir: &Path) -> Result<Keyring, KeyringError> {
+        if !dir.exists() {
+            return Err(KeyringError::Missing {
+                dir: dir.to_owned(),
+            });
+        }
         refuse_if_too_open(dir, "700")?;
         let entries = fs::read_dir(dir).map_err(io_error("cannot read the key directory", dir))?;
         let mut keys = Vec::new();

@@ -34,6 +34,8 @@ pub(crate) fn make_span(request: &Request) -> Span {
 
 pub(crate) fn on_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
     span.record("status", response.status().as_u16());
-    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    // Microsecond precision is all a reader can use; more digits are float noise.
+    let ms = (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    span.record("latency_ms", ms);
     tracing::info!(parent: span, "request finished");
 }

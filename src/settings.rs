@@ -134,8 +134,9 @@ impl Settings {
             .with_context(|| format!("cannot read the settings file {}", path.display()))?;
         match toml::from_str(&text) {
             Ok(settings) => Ok(settings),
-            // toml's message names the unknown key and where it is.
-            Err(e) => bail!("{}: {}", path.display(), e.message().trim_end()),
+            // toml's report names the key and shows the line; quoting the file is safe
+            // because settings never hold secrets.
+            Err(e) => bail!("{}: {}", path.display(), e.to_string().trim_end()),
         }
     }
 }

@@ -11,9 +11,9 @@ fn assert_refused(mut launch: Launch, expected: &[&str]) -> Output {
     let out = launch.command().output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "start-up was not refused:\n{stderr}");
-    // Logs may come first; the last line is the one reason, said once.
-    let last = stderr.lines().last().unwrap_or("");
-    assert!(last.starts_with("error: "), "{stderr}");
+    // Logs may come first; then the reason, said once.
+    let reasons = stderr.lines().filter(|l| l.starts_with("error: ")).count();
+    assert_eq!(reasons, 1, "{stderr}");
     for text in expected {
         assert!(stderr.contains(text), "no {text:?} in:\n{stderr}");
     }

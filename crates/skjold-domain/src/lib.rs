@@ -1,10 +1,23 @@
 //! Skjold's domain: pure types and rules, no I/O.
 //!
 //! A value of a type from this crate has been parsed, not merely checked: once a string
-//! has become an [`Environment`] or a [`KeyId`] it is valid wherever it travels.
+//! has become an [`EmailAddress`] or an [`Environment`] it is valid wherever it travels.
 
+mod account_name;
+mod email;
 mod environment;
+mod ids;
 mod key_id;
+mod password;
+mod role;
 
+pub use account_name::{AccountName, AccountNameError};
+pub use email::{EmailAddress, EmailError};
 pub use environment::{Environment, ParseEnvironmentError};
+pub use ids::{AccountId, SessionId, UserId};
 pub use key_id::{KeyId, ParseKeyIdError};
+pub use password::{
+    DEFAULT_MIN_LENGTH, InvalidMinLength, LOWEST_MIN_LENGTH, MAX_LENGTH, NewPassword,
+    PasswordPolicy, PasswordRejected,
+};
+pub use role::{ParseRoleError, Role};

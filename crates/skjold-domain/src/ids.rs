@@ -1,0 +1,53 @@
+//! Identifiers of accounts, users and sessions: random UUIDs.
+//!
+//! A UUID names a row; it is not a secret (ASVS 11.5.1). Knowing one grants nothing: every
+//! access is checked against the caller's own rights.
+
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(uuid::Uuid);
+
+        impl $name {
+            pub fn new() -> $name {
+                $name(uuid::Uuid::new_v4())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                uuid::Uuid::parse_str(s).map($name)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// An account: a tenant, the unit all business data belongs to.
+    AccountId
+);
+uuid_id!(
+    /// A person who signs in; may belong to several accounts.
+    UserId
+);
+uuid_id!(
+    /// One signed-in session. Public (it appears in session lists); the token is the secret.
+    SessionId
+);

@@ -41,17 +41,22 @@ impl DatabaseKey {
 
 /// The SQLCipher key belonging to `master`.
 pub fn database_key(master: &MasterKey) -> DatabaseKey {
+    DatabaseKey {
+        master: master.info().id,
+        bytes: derive_key(master, DATABASE_KEY_INFO),
+    }
+}
+
+/// A 256-bit key for one purpose, named by `info`, from `master`.
+pub(crate) fn derive_key(master: &MasterKey, info: &[u8]) -> SecretBox<[u8; KEY_LEN]> {
     let hkdf = Hkdf::<Sha256>::new(None, master.material());
     let mut bytes = SecretBox::new(Box::new([0u8; KEY_LEN]));
     // 32 bytes is far below HKDF-SHA256's limit of 255 * 32, so expand cannot fail.
     let _ = hkdf.expand(
-        DATABASE_KEY_INFO,
+        info,
         secrecy::ExposeSecretMut::expose_secret_mut(&mut bytes),
     );
-    DatabaseKey {
-        master: master.info().id,
-        bytes,
-    }
+    bytes
 }
 
 #[cfg(test)]

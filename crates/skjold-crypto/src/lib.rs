@@ -3,13 +3,21 @@
 //! Key material lives in [`secrecy`] wrappers: its `Debug` prints `[REDACTED]` and it is
 //! zeroized on drop, so a key cannot reach a log line or a panic message by accident.
 
+mod blind_index;
 mod derive;
 mod dev_certificate;
+mod field_cipher;
 mod file_mode;
 mod keyring;
 mod master_key;
+mod password_hash;
+mod token;
 
+pub use blind_index::BlindIndex;
 pub use derive::{DatabaseKey, database_key};
 pub use dev_certificate::{DevCertificate, DevCertificateError, ensure_dev_certificate};
+pub use field_cipher::{FieldCipher, FieldCipherError, FieldContext};
 pub use keyring::{Keyring, KeyringError, ensure_apart};
 pub use master_key::{KeyInfo, MasterKey};
+pub use password_hash::{HashFailed, HashParams, HashParamsError, PasswordHashing, Verification};
+pub use token::{TokenHash, TokenKind, hash_token, new_token};

@@ -1,18 +1,77 @@
-//! Skjold's use cases. Each public function is one thing a user or operator does; the
-//! ports it needs (storage, clocks, senders) are traits here, implemented further down.
+//! Skjold's use cases. Each public method of [`App`] is one thing a user or operator does;
+//! the ports it needs (storage, clock, mail) are traits here, implemented further down.
 //!
 //! Nothing here knows about HTTP: the `http` crate turns requests into these calls.
 
+mod auth;
+mod error;
+mod hashing;
 mod health;
+mod ports;
 
+pub use auth::{Caller, IssuedSession, Me, RequestMeta};
+pub use error::AppError;
+pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
+pub use ports::{
+    AccountStore, AuditEvent, Clock, Mailer, Membership, NewSession, NewUser, StoreFailure,
+    StoredSession, StoredUser,
+};
 
 use std::sync::Arc;
 
-/// Everything the use cases need, built once by the binary and shared by every request.
+use skjold_crypto::{BlindIndex, FieldCipher};
+use skjold_domain::PasswordPolicy;
+
+/// How long sessions live (C12).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    /// Ended after this long without a request (ASVS 7.3.1).
+    pub idle: time::Duration,
+    /// Ended this long after sign-in, however busy (ASVS 7.3.2).
+    pub absolute: time::Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle: time::Duration::minutes(30),
+            absolute: time::Duration::hours(12),
+        }
+    }
+}
+
+/// What [`App`] is built from; the binary fills it in.
+pub struct AppParts {
+    pub probe: Arc<dyn HealthProbe>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<dyn Mailer>,
+    pub hashes: HashPool,
+    pub blind_index: BlindIndex,
+    pub cipher: FieldCipher,
+    pub policy: PasswordPolicy,
+    pub sessions: SessionSettings,
+}
+
+impl std::fmt::Debug for AppParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppParts").finish_non_exhaustive()
+    }
+}
+
+/// Everything the use cases need, built once and shared by every request.
 #[derive(Clone)]
 pub struct App {
     probe: Arc<dyn HealthProbe>,
+    accounts: Arc<dyn AccountStore>,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<dyn Mailer>,
+    hashes: HashPool,
+    blind_index: Arc<BlindIndex>,
+    cipher: Arc<FieldCipher>,
+    policy: PasswordPolicy,
+    sessions: SessionSettings,
 }
 
 impl std::fmt::Debug for App {
@@ -22,8 +81,18 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    pub fn new(probe: Arc<dyn HealthProbe>) -> App {
-        App { probe }
+    pub fn new(parts: AppParts) -> App {
+        App {
+            probe: parts.probe,
+            accounts: parts.accounts,
+            clock: parts.clock,
+            mailer: parts.mailer,
+            hashes: parts.hashes,
+            blind_index: Arc::new(parts.blind_index),
+            cipher: Arc::new(parts.cipher),
+            policy: parts.policy,
+            sessions: parts.sessions,
+        }
     }
 
     /// Whether this instance can serve requests that need its database.

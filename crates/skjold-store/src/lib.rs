@@ -3,6 +3,7 @@
 //!
 //! No business rule lives here; each function is one statement or one transaction.
 
+mod accounts;
 mod database;
 mod error;
 mod meta;

@@ -1,0 +1,375 @@
+//! Sign-up, sign-in, sessions and password changes (C11, C12).
+
+use std::net::IpAddr;
+
+use secrecy::{ExposeSecret, SecretString};
+use skjold_crypto::{FieldContext, TokenKind, Verification, hash_token, new_token};
+use skjold_domain::{AccountId, AccountName, EmailAddress, SessionId, UserId};
+use time::OffsetDateTime;
+
+use crate::App;
+use crate::error::AppError;
+use crate::ports::{
+    AuditEvent, Membership, NewSession, NewUser, StoreFailure, StoredSession, StoredUser,
+};
+
+/// Where a request came from, as far as the use cases care.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    pub ip: IpAddr,
+    pub user_agent: String,
+}
+
+/// A signed-in caller, established by [`App::authenticate`] on every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+}
+
+/// A new session: the token is shown once and never stored.
+#[derive(Debug)]
+pub struct IssuedSession {
+    pub token: SecretString,
+    pub session_id: SessionId,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The signed-in user, for `GET /me`.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub id: UserId,
+    pub email: String,
+    pub email_verified: bool,
+    pub memberships: Vec<Membership>,
+}
+
+const EMAIL_FIELD: &str = "email";
+
+/// The network a client address belongs to: /24 for IPv4, /48 for IPv6. Enough to tell
+/// "same office" from "other continent" in a session list, not enough to single out a
+/// person (data minimisation).
+fn ip_prefix(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+    }
+}
+
+fn email_at(user: UserId) -> String {
+    user.to_string()
+}
+
+impl App {
+    fn audit(
+        &self,
+        action: &'static str,
+        account: Option<AccountId>,
+        actor: Option<UserId>,
+        meta: Option<&RequestMeta>,
+    ) -> AuditEvent {
+        AuditEvent {
+            at: self.clock.now(),
+            account_id: account,
+            actor_id: actor,
+            action,
+            ip_prefix: meta.map(|m| ip_prefix(m.ip)),
+        }
+    }
+
+    /// Creates an account and its owner. Answers the same whether or not the e-mail is in
+    /// use (no enumeration): an existing user is told by e-mail instead.
+    pub async fn sign_up(
+        &self,
+        account_name: &str,
+        email: &str,
+        password: SecretString,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let account_name = AccountName::parse(account_name)?;
+        let email = EmailAddress::parse(email)?;
+        let password = self.policy.check(password)?;
+        let index = self.blind_index.of(EMAIL_FIELD, email.as_str());
+        // Hash in every case, so both branches cost the same.
+        let hash = self.hashes.hash(password.expose().to_owned()).await?;
+        if self.accounts.user_by_email_index(&index).await?.is_some() {
+            self.mail(&email, "Someone tried to sign up with your e-mail address",
+                "Someone, perhaps you, tried to create a new account with this address. You already have one: sign in, or reset your password if you have forgotten it.").await;
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let user = UserId::new();
+        let account = AccountId::new();
+        let sealed = self
+            .cipher
+            .seal(
+                email.as_str(),
+                FieldContext {
+                    table: "users",
+                    column: EMAIL_FIELD,
+                    row: &email_at(user),
+                },
+            )
+            .map_err(|e| AppError::unexpected(e.to_string()))?;
+        let created = self
+            .accounts
+            .create_account_with_owner(
+                account,
+                account_name.as_str(),
+                NewUser {
+                    id: user,
+                    email_index: index,
+                    email_sealed: sealed,
+                    email_key_id: self.cipher.key_id().to_string(),
+                    password_hash: hash,
+                    at: now,
+                },
+            )
+            .await;
+        match created {
+            Ok(()) => {
+                self.accounts
+                    .record(self.audit("signup", Some(account), Some(user), Some(meta)))
+                    .await?;
+                self.mail(
+                    &email,
+                    "Welcome to Skjold",
+                    "Your account has been created.",
+                )
+                .await;
+                Ok(())
+            }
+            // Two sign-ups with one address at once: the loser is treated like any other
+            // existing address.
+            Err(StoreFailure::Conflict) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Signs in with e-mail and password. Every failure is the same
+    /// [`AppError::InvalidCredentials`] after the same amount of work.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: SecretString,
+        meta: &RequestMeta,
+    ) -> Result<IssuedSession, AppError> {
+        let user = match EmailAddress::parse(email) {
+            Ok(email) => {
+                let index = self.blind_index.of(EMAIL_FIELD, email.as_str());
+                self.accounts.user_by_email_index(&index).await?
+            }
+            Err(_) => None,
+        };
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let verification = self
+            .hashes
+            .verify(password.expose_secret().to_owned(), stored)
+            .await?;
+        let (user, needs_rehash) = match (user, verification) {
+            (Some(user), Verification::Match { needs_rehash }) => (user, needs_rehash),
+            (user, _) => {
+                let actor = user.map(|u| u.id);
+                self.accounts
+                    .record(self.audit("login_failed", None, actor, Some(meta)))
+                    .await?;
+                return Err(AppError::InvalidCredentials);
+            }
+        };
+        if needs_rehash {
+            let upgraded = self
+                .hashes
+                .hash(password.expose_secret().to_owned())
+                .await?;
+            self.accounts
+                .set_password_hash(user.id, &upgraded, false)
+                .await?;
+            tracing::info!(user = %user.id, "password hash upgraded to the current parameters");
+        }
+        let issued = self.issue_session(&user, meta).await?;
+        self.accounts
+            .record(self.audit("login", None, Some(user.id), Some(meta)))
+            .await?;
+        Ok(issued)
+    }
+
+    async fn issue_session(
+        &self,
+        user: &StoredUser,
+        meta: &RequestMeta,
+    ) -> Result<IssuedSession, AppError> {
+        let now = self.clock.now();
+        let (token, token_hash) =
+            new_token(TokenKind::Session).map_err(|e| AppError::unexpected(e.to_string()))?;
+        let session = StoredSession {
+            id: SessionId::new(),
+            user_id: user.id,
+            security_stamp: user.security_stamp,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + self.sessions.absolute,
+            user_agent: meta.user_agent.chars().take(200).collect(),
+            ip_prefix: ip_prefix(meta.ip),
+        };
+        let issued = IssuedSession {
+            token,
+            session_id: session.id,
+            expires_at: session.expires_at,
+        };
+        self.accounts
+            .create_session(NewSession {
+                session,
+                token_hash,
+            })
+            .await?;
+        Ok(issued)
+    }
+
+    /// Checks a presented session token, on every request: it must exist, be neither idle
+    /// past the idle timeout nor past its absolute lifetime, and carry its user's current
+    /// security stamp. A dead session is deleted on the spot.
+    pub async fn authenticate(&self, token: &str) -> Result<Caller, AppError> {
+        let Some(session) = self.accounts.session_by_token(&hash_token(token)).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let now = self.clock.now();
+        let idle = now - session.last_seen_at > self.sessions.idle;
+        let expired = now >= session.expires_at;
+        let user = self.accounts.user(session.user_id).await?;
+        let current = user.is_some_and(|u| u.security_stamp == session.security_stamp);
+        if idle || expired || !current {
+            self.accounts.delete_session(session.id).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        self.accounts.touch_session(session.id, now).await?;
+        Ok(Caller {
+            user_id: session.user_id,
+            session_id: session.id,
+        })
+    }
+
+    /// Ends the caller's session.
+    pub async fn sign_out(&self, caller: Caller, meta: &RequestMeta) -> Result<(), AppError> {
+        self.accounts.delete_session(caller.session_id).await?;
+        self.accounts
+            .record(self.audit("logout", None, Some(caller.user_id), Some(meta)))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn me(&self, caller: Caller) -> Result<Me, AppError> {
+        let user = self
+            .accounts
+            .user(caller.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let email = self
+            .cipher
+            .open(
+                &user.email_sealed,
+                FieldContext {
+                    table: "users",
+                    column: EMAIL_FIELD,
+                    row: &email_at(user.id),
+                },
+            )
+            .map_err(|e| AppError::unexpected(e.to_string()))?;
+        Ok(Me {
+            id: user.id,
+            email,
+            email_verified: user.email_verified,
+            memberships: self.accounts.memberships(user.id).await?,
+        })
+    }
+
+    /// Changes the password (ASVS 6.2.3: the current one is required). Raises the security
+    /// stamp, which ends every other session of the user at once, on every instance; the
+    /// caller's own session is replaced by a new one, returned.
+    pub async fn change_password(
+        &self,
+        caller: Caller,
+        current: SecretString,
+        new: SecretString,
+        meta: &RequestMeta,
+    ) -> Result<IssuedSession, AppError> {
+        let user = self
+            .accounts
+            .user(caller.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let verification = self
+            .hashes
+            .verify(
+                current.expose_secret().to_owned(),
+                Some(user.password_hash.clone()),
+            )
+            .await?;
+        if verification == Verification::Mismatch {
+            self.accounts
+                .record(self.audit("password_change_failed", None, Some(user.id), Some(meta)))
+                .await?;
+            return Err(AppError::WrongCurrentPassword);
+        }
+        let new = self.policy.check(new)?;
+        let hash = self.hashes.hash(new.expose().to_owned()).await?;
+        let stamp = self
+            .accounts
+            .set_password_hash(user.id, &hash, true)
+            .await?;
+        self.accounts.delete_session(caller.session_id).await?;
+        let issued = self
+            .issue_session(
+                &StoredUser {
+                    security_stamp: stamp,
+                    ..user.clone()
+                },
+                meta,
+            )
+            .await?;
+        self.accounts
+            .record(self.audit("password_changed", None, Some(user.id), Some(meta)))
+            .await?;
+        if let Ok(me) = self
+            .me(Caller {
+                user_id: user.id,
+                session_id: issued.session_id,
+            })
+            .await
+            && let Ok(email) = EmailAddress::parse(&me.email)
+        {
+            self.mail(&email, "Your password was changed", "The password of your account was just changed. If this was not you, reset it now and contact us.").await;
+        }
+        Ok(issued)
+    }
+
+    /// Sends a mail; a failure is logged, not shown to the person who triggered it.
+    async fn mail(&self, to: &EmailAddress, subject: &str, body: &str) {
+        if let Err(error) = self.mailer.send(to.as_str(), subject, body).await {
+            tracing::error!(%error, "sending an e-mail failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_truncated_to_their_network() {
+        assert_eq!(ip_prefix("203.0.113.77".parse().unwrap()), "203.0.113.0/24");
+        assert_eq!(
+            ip_prefix("2001:db8:abcd:12::1".parse().unwrap()),
+            "2001:db8:abcd::/48"
+        );
+        assert_eq!(
+            ip_prefix("::ffff:198.51.100.9".parse().unwrap()),
+            "198.51.100.0/24"
+        );
+    }
+}

@@ -1,0 +1,38 @@
+//! The one error type of the use cases. Each case is something a caller can act on; the
+//! HTTP layer maps each to a status in one exhaustive match.
+
+use skjold_domain::{AccountNameError, EmailError, PasswordRejected};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Wrong e-mail or password: one answer for both (no enumeration).
+    #[error("the e-mail address or password is wrong")]
+    InvalidCredentials,
+    /// No valid session: missing, unknown, expired or ended token.
+    #[error("sign in to continue")]
+    Unauthenticated,
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Password(#[from] PasswordRejected),
+    #[error(transparent)]
+    AccountName(#[from] AccountNameError),
+    /// The current password given for a change was wrong.
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    /// For the operator's log, never for the client.
+    #[error("unexpected failure: {0}")]
+    Unexpected(String),
+}
+
+impl AppError {
+    pub(crate) fn unexpected(text: impl Into<String>) -> AppError {
+        AppError::Unexpected(text.into())
+    }
+}
+
+impl From<crate::ports::StoreFailure> for AppError {
+    fn from(e: crate::ports::StoreFailure) -> Self {
+        AppError::Unexpected(e.to_string())
+    }
+}

@@ -1,0 +1,118 @@
+//! What the use cases need from the world, as traits. The `store` crate implements the
+//! storage ports; the binary picks the clock and the mailer.
+
+use async_trait::async_trait;
+use skjold_crypto::TokenHash;
+use skjold_domain::{AccountId, Role, SessionId, UserId};
+use time::OffsetDateTime;
+
+/// The current time. A parameter, so tests can move it (idle timeouts, lifetimes).
+pub trait Clock: Send + Sync {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// Storage failed. `Conflict` is a uniqueness violation a use case can act on; anything
+/// else is the operator's problem and carries text for the log only.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreFailure {
+    #[error("a row with that key exists already")]
+    Conflict,
+    #[error("storage failed: {0}")]
+    Other(String),
+}
+
+/// A user as stored: the e-mail still sealed.
+#[derive(Debug, Clone)]
+pub struct StoredUser {
+    pub id: UserId,
+    pub email_sealed: Vec<u8>,
+    pub email_key_id: String,
+    pub password_hash: String,
+    pub security_stamp: i64,
+    pub email_verified: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub email_index: [u8; 32],
+    pub email_sealed: Vec<u8>,
+    pub email_key_id: String,
+    pub password_hash: String,
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub security_stamp: i64,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub user_agent: String,
+    pub ip_prefix: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub session: StoredSession,
+    pub token_hash: TokenHash,
+}
+
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub account_id: AccountId,
+    pub account_name: String,
+    pub role: Role,
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub at: OffsetDateTime,
+    pub account_id: Option<AccountId>,
+    pub actor_id: Option<UserId>,
+    pub action: &'static str,
+    pub ip_prefix: Option<String>,
+}
+
+/// Accounts, users, memberships, sessions and audit events.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates the account, the user and the owner membership in one transaction.
+    async fn create_account_with_owner(
+        &self,
+        account: AccountId,
+        account_name: &str,
+        owner: NewUser,
+    ) -> Result<(), StoreFailure>;
+    async fn user_by_email_index(
+        &self,
+        index: &[u8; 32],
+    ) -> Result<Option<StoredUser>, StoreFailure>;
+    async fn user(&self, id: UserId) -> Result<Option<StoredUser>, StoreFailure>;
+    /// Stores a new hash; with `bump_stamp`, also raises the security stamp and returns it.
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        hash: &str,
+        bump_stamp: bool,
+    ) -> Result<i64, StoreFailure>;
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreFailure>;
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreFailure>;
+    async fn session_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<StoredSession>, StoreFailure>;
+    async fn touch_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreFailure>;
+    async fn delete_session(&self, id: SessionId) -> Result<(), StoreFailure>;
+    async fn record(&self, event: AuditEvent) -> Result<(), StoreFailure>;
+}
+
+/// Sends e-mail. The development sender prints to the terminal and is refused in
+/// production by the binary.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;
+}

@@ -1,0 +1,292 @@
+//! Accounts, users, memberships, sessions and audit events, on both backends.
+//!
+//! Each statement is written once with `$N` placeholders, which PostgreSQL takes natively
+//! and sqlx's SQLite driver binds by number too; [`on_pool!`] runs it on whichever pool
+//! this is. Times are stored as Unix seconds.
+
+use async_trait::async_trait;
+use skjold_app::{
+    AccountStore, AuditEvent, Membership, NewSession, NewUser, StoreFailure, StoredSession,
+    StoredUser,
+};
+use skjold_crypto::TokenHash;
+use skjold_domain::{AccountId, SessionId, UserId};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::database::Database;
+
+/// Runs `$body` with `$pool` bound to the SQLite or the PostgreSQL pool.
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            Database::Sqlite($pool) => $body,
+            Database::Postgres($pool) => $body,
+        }
+    };
+}
+
+fn failure(e: sqlx::Error) -> StoreFailure {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreFailure::Conflict,
+        _ => StoreFailure::Other(e.to_string()),
+    }
+}
+
+fn secs(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn time_of(secs: i64) -> Result<OffsetDateTime, StoreFailure> {
+    OffsetDateTime::from_unix_timestamp(secs).map_err(|e| StoreFailure::Other(e.to_string()))
+}
+
+fn parse<T: std::str::FromStr>(text: &str) -> Result<T, StoreFailure> {
+    text.parse()
+        .map_err(|_| StoreFailure::Other(format!("malformed value {text:?} in the database")))
+}
+
+const USER_COLUMNS: &str =
+    "id, email_sealed, email_key_id, password_hash, security_stamp, email_verified_at";
+
+fn user_of<R: Row>(row: &R) -> Result<StoredUser, StoreFailure>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let get = |e: sqlx::Error| StoreFailure::Other(e.to_string());
+    Ok(StoredUser {
+        id: parse(&row.try_get::<String, _>(0).map_err(get)?)?,
+        email_sealed: row.try_get(1).map_err(get)?,
+        email_key_id: row.try_get(2).map_err(get)?,
+        password_hash: row.try_get(3).map_err(get)?,
+        security_stamp: row.try_get(4).map_err(get)?,
+        email_verified: row.try_get::<Option<i64>, _>(5).map_err(get)?.is_some(),
+    })
+}
+
+fn session_of<R: Row>(row: &R) -> Result<StoredSession, StoreFailure>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let get = |e: sqlx::Error| StoreFailure::Other(e.to_string());
+    Ok(StoredSession {
+        id: parse(&row.try_get::<String, _>(0).map_err(get)?)?,
+        user_id: parse(&row.try_get::<String, _>(1).map_err(get)?)?,
+        security_stamp: row.try_get(2).map_err(get)?,
+        created_at: time_of(row.try_get(3).map_err(get)?)?,
+        last_seen_at: time_of(row.try_get(4).map_err(get)?)?,
+        expires_at: time_of(row.try_get(5).map_err(get)?)?,
+        user_agent: row.try_get(6).map_err(get)?,
+        ip_prefix: row.try_get(7).map_err(get)?,
+    })
+}
+
+#[async_trait]
+impl AccountStore for Database {
+    async fn create_account_with_owner(
+        &self,
+        account: AccountId,
+        account_name: &str,
+        owner: NewUser,
+    ) -> Result<(), StoreFailure> {
+        let at = secs(owner.at);
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(failure)?;
+            sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(account.to_string())
+                .bind(account_name)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(failure)?;
+            sqlx::query(
+                "INSERT INTO users (id, email_index, email_sealed, email_key_id, password_hash, \
+                 security_stamp, email_verified_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 1, NULL, $6)",
+            )
+            .bind(owner.id.to_string())
+            .bind(owner.email_index.to_vec())
+            .bind(owner.email_sealed)
+            .bind(owner.email_key_id)
+            .bind(owner.password_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(failure)?;
+            sqlx::query(
+                "INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
+            )
+            .bind(account.to_string())
+            .bind(owner.id.to_string())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(failure)?;
+            tx.commit().await.map_err(failure)
+        })
+    }
+
+    async fn user_by_email_index(
+        &self,
+        index: &[u8; 32],
+    ) -> Result<Option<StoredUser>, StoreFailure> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_index = $1");
+        on_pool!(self, |pool| {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(index.to_vec())
+                .fetch_optional(pool)
+                .await
+                .map_err(failure)?
+                .as_ref()
+                .map(user_of)
+                .transpose()
+        })
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<StoredUser>, StoreFailure> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        on_pool!(self, |pool| {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await
+                .map_err(failure)?
+                .as_ref()
+                .map(user_of)
+                .transpose()
+        })
+    }
+
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        hash: &str,
+        bump_stamp: bool,
+    ) -> Result<i64, StoreFailure> {
+        let bump: i64 = bump_stamp.into();
+        on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "UPDATE users SET password_hash = $1, security_stamp = security_stamp + $2 \
+                 WHERE id = $3 RETURNING security_stamp",
+            )
+            .bind(hash)
+            .bind(bump)
+            .bind(user.to_string())
+            .fetch_one(pool)
+            .await
+            .map_err(failure)
+        })
+    }
+
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreFailure> {
+        let rows: Vec<(String, String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT m.account_id, a.name, m.role FROM memberships m \
+                 JOIN accounts a ON a.id = m.account_id WHERE m.user_id = $1 ORDER BY a.name",
+            )
+            .bind(user.to_string())
+            .fetch_all(pool)
+            .await
+            .map_err(failure)?
+        });
+        rows.into_iter()
+            .map(|(id, name, role)| {
+                Ok(Membership {
+                    account_id: parse(&id)?,
+                    account_name: name,
+                    role: parse(&role)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_session(&self, new: NewSession) -> Result<(), StoreFailure> {
+        let s = new.session;
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (id, user_id, token_hash, security_stamp, created_at, \
+                 last_seen_at, expires_at, user_agent, ip_prefix) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(s.id.to_string())
+            .bind(s.user_id.to_string())
+            .bind(new.token_hash.0.to_vec())
+            .bind(s.security_stamp)
+            .bind(secs(s.created_at))
+            .bind(secs(s.last_seen_at))
+            .bind(secs(s.expires_at))
+            .bind(s.user_agent)
+            .bind(s.ip_prefix)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(failure)
+        })
+    }
+
+    async fn session_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<StoredSession>, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "SELECT id, user_id, security_stamp, created_at, last_seen_at, expires_at, \
+                 user_agent, ip_prefix FROM sessions WHERE token_hash = $1",
+            )
+            .bind(hash.0.to_vec())
+            .fetch_optional(pool)
+            .await
+            .map_err(failure)?
+            .as_ref()
+            .map(session_of)
+            .transpose()
+        })
+    }
+
+    async fn touch_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(secs(at))
+                .bind(id.to_string())
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(failure)
+        })
+    }
+
+    async fn delete_session(&self, id: SessionId) -> Result<(), StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE id = $1")
+                .bind(id.to_string())
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(failure)
+        })
+    }
+
+    async fn record(&self, event: AuditEvent) -> Result<(), StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO audit_events (at, account_id, actor_id, action, ip_prefix) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(secs(event.at))
+            .bind(event.account_id.map(|a| a.to_string()))
+            .bind(event.actor_id.map(|a| a.to_string()))
+            .bind(event.action)
+            .bind(event.ip_prefix)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(failure)
+        })
+    }
+}

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::bail;
 use ipnet::IpNet;
-use skjold_domain::Environment;
+use skjold_app::SessionSettings;
+use skjold_crypto::{HashParams, PasswordHashing};
+use skjold_domain::{Environment, PasswordPolicy};
 
 use crate::settings::{LogFormat, Settings};
 
@@ -43,6 +45,12 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     pub log: String,
     pub shutdown_grace: Duration,
+    pub sessions: SessionSettings,
+    pub password_policy: PasswordPolicy,
+    pub hash_params: HashParams,
+    pub hash_concurrency: usize,
+    /// `Some` only in the test and development environments.
+    pub test_clock_file: Option<PathBuf>,
 }
 
 pub const DEFAULT_DATA_DIR: &str = "skjold-data";
@@ -99,6 +107,33 @@ impl ServeConfig {
             }
         }
 
+        let sessions = SessionSettings {
+            idle: time::Duration::minutes(i64::from(s.session_idle_minutes.unwrap_or(30).max(1))),
+            absolute: time::Duration::hours(i64::from(
+                s.session_lifetime_hours.unwrap_or(12).max(1),
+            )),
+        };
+        let password_policy = match s.password_min_length {
+            Some(n) => PasswordPolicy::with_min_length(n)?,
+            None => PasswordPolicy::default(),
+        };
+        let minimum = HashParams::OWASP_MINIMUM;
+        let hash_params = HashParams {
+            memory_kib: s.argon2_memory_kib.unwrap_or(minimum.memory_kib),
+            iterations: s.argon2_iterations.unwrap_or(minimum.iterations),
+            parallelism: s.argon2_parallelism.unwrap_or(minimum.parallelism),
+        };
+        // Checked here so a weak setting stops start-up with the rule, not later.
+        PasswordHashing::new(hash_params)?;
+        if s.test_clock_file.is_some()
+            && !matches!(environment, Environment::Test | Environment::Development)
+        {
+            bail!(
+                "test_clock_file moves the clock and is refused in the {environment} environment"
+            );
+        }
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+
         Ok(ServeConfig {
             data_dir: s.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
             key_dir: s.key_dir.unwrap_or_else(|| DEFAULT_KEY_DIR.into()),
@@ -112,6 +147,11 @@ impl ServeConfig {
             log_format: s.log_format.unwrap_or_default(),
             log: s.log.unwrap_or_else(|| DEFAULT_LOG.to_owned()),
             shutdown_grace: Duration::from_secs(s.shutdown_grace_seconds.unwrap_or(30)),
+            sessions,
+            password_policy,
+            hash_params,
+            hash_concurrency: s.hash_concurrency.unwrap_or(cores).max(1),
+            test_clock_file: s.test_clock_file,
         })
     }
 }

@@ -2,8 +2,10 @@
 //! This is the only place that names concrete implementations.
 
 mod cli;
+mod clock;
 mod config;
 mod keys;
+mod mailer;
 mod serve;
 mod settings;
 mod telemetry;

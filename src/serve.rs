@@ -9,8 +9,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use skjold_app::App;
-use skjold_crypto::{Keyring, database_key, ensure_apart, ensure_dev_certificate};
+use skjold_app::{App, AppParts, Clock, HashPool};
+use skjold_crypto::{
+    BlindIndex, FieldCipher, Keyring, PasswordHashing, database_key, ensure_apart,
+    ensure_dev_certificate,
+};
 use skjold_domain::KeyId;
 use skjold_http::{
     CertificateFiles, Listeners, ReloadingCertificate, TrustedProxies, public_router,
@@ -19,7 +22,9 @@ use skjold_http::{
 use skjold_store::{Database, PostgresTarget, SqliteTarget};
 use time::OffsetDateTime;
 
+use crate::clock::{OffsetFileClock, SystemClock};
 use crate::config::{DatabaseConfig, ServeConfig};
+use crate::mailer::ConsoleMailer;
 
 /// The embedded database's file name inside the data directory.
 const DATABASE_FILE: &str = "skjold.db";
@@ -104,7 +109,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .transpose()?;
     announce(https_addr, redirect_addr, dev_ca.as_deref())?;
 
-    let app = App::new(Arc::new(database.clone()));
+    let app = build_app(&config, &keyring, &database)?;
     let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
     let redirect = redirect_router(https_addr.port());
     let served = serve(
@@ -121,6 +126,40 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     database.close().await;
     tracing::info!("database closed; stopped");
     served.context("the server failed")
+}
+
+/// The use cases with their concrete ports.
+fn build_app(config: &ServeConfig, keyring: &Keyring, database: &Database) -> anyhow::Result<App> {
+    if config.environment == skjold_domain::Environment::Production {
+        bail!(
+            "e-mail delivery over SMTP is not available yet, and the console mail sender is \
+             refused in production (mails carry personal data and sign-in links)"
+        );
+    }
+    let clock: Arc<dyn Clock> = match &config.test_clock_file {
+        Some(file) => Arc::new(OffsetFileClock(file.clone())),
+        None => Arc::new(SystemClock),
+    };
+    let oldest = keyring
+        .list()
+        .next()
+        .map(|info| info.id)
+        .unwrap_or(keyring.current().info().id);
+    let index_key = keyring.get(oldest).unwrap_or(keyring.current());
+    Ok(App::new(AppParts {
+        probe: Arc::new(database.clone()),
+        accounts: Arc::new(database.clone()),
+        clock,
+        mailer: Arc::new(ConsoleMailer),
+        hashes: HashPool::new(
+            PasswordHashing::new(config.hash_params)?,
+            config.hash_concurrency,
+        ),
+        blind_index: BlindIndex::new(index_key),
+        cipher: FieldCipher::new(keyring.current()),
+        policy: config.password_policy,
+        sessions: config.sessions,
+    }))
 }
 
 async fn open_database(config: &ServeConfig, keyring: &Keyring) -> anyhow::Result<Database> {

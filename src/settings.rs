@@ -88,6 +88,39 @@ pub struct Settings {
     /// Seconds in-flight requests get to finish at shutdown [default: 30]
     #[arg(long, env = "SKJOLD_SHUTDOWN_GRACE_SECONDS", value_name = "SECONDS")]
     pub shutdown_grace_seconds: Option<u64>,
+
+    /// Minutes without a request after which a session ends [default: 30]
+    #[arg(long, env = "SKJOLD_SESSION_IDLE_MINUTES", value_name = "MINUTES")]
+    pub session_idle_minutes: Option<u32>,
+
+    /// Hours after sign-in at which a session ends however busy [default: 12]
+    #[arg(long, env = "SKJOLD_SESSION_LIFETIME_HOURS", value_name = "HOURS")]
+    pub session_lifetime_hours: Option<u32>,
+
+    /// Minimum password length, 8 to 64 [default: 15]
+    #[arg(long, env = "SKJOLD_PASSWORD_MIN_LENGTH", value_name = "CHARS")]
+    pub password_min_length: Option<usize>,
+
+    /// argon2id memory in KiB, at least 19456 [default: 19456]
+    #[arg(long, env = "SKJOLD_ARGON2_MEMORY_KIB", value_name = "KIB")]
+    pub argon2_memory_kib: Option<u32>,
+
+    /// argon2id passes, at least 2 [default: 2]
+    #[arg(long, env = "SKJOLD_ARGON2_ITERATIONS", value_name = "N")]
+    pub argon2_iterations: Option<u32>,
+
+    /// argon2id lanes, at least 1 [default: 1]
+    #[arg(long, env = "SKJOLD_ARGON2_PARALLELISM", value_name = "N")]
+    pub argon2_parallelism: Option<u32>,
+
+    /// Password hashes computed at once; more wait their turn [default: the core count]
+    #[arg(long, env = "SKJOLD_HASH_CONCURRENCY", value_name = "N")]
+    pub hash_concurrency: Option<usize>,
+
+    /// Test and development only: a file holding a number of seconds to add to the clock,
+    /// read at every use, so tests can move time for every instance at once
+    #[arg(long, env = "SKJOLD_TEST_CLOCK_FILE", value_name = "FILE")]
+    pub test_clock_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
@@ -119,6 +152,14 @@ impl Settings {
             log_format: self.log_format.or(lower.log_format),
             log: self.log.or(lower.log),
             shutdown_grace_seconds: self.shutdown_grace_seconds.or(lower.shutdown_grace_seconds),
+            session_idle_minutes: self.session_idle_minutes.or(lower.session_idle_minutes),
+            session_lifetime_hours: self.session_lifetime_hours.or(lower.session_lifetime_hours),
+            password_min_length: self.password_min_length.or(lower.password_min_length),
+            argon2_memory_kib: self.argon2_memory_kib.or(lower.argon2_memory_kib),
+            argon2_iterations: self.argon2_iterations.or(lower.argon2_iterations),
+            argon2_parallelism: self.argon2_parallelism.or(lower.argon2_parallelism),
+            hash_concurrency: self.hash_concurrency.or(lower.hash_concurrency),
+            test_clock_file: self.test_clock_file.or(lower.test_clock_file),
         }
     }
 

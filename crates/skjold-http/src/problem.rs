@@ -7,12 +7,21 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use skjold_app::AppError;
 
 /// One kind of problem a client can be told about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     NotFound,
     Unavailable,
+    /// The request body is not the JSON the endpoint takes.
+    MalformedBody,
+    InvalidCredentials,
+    Unauthenticated,
+    WrongCurrentPassword,
+    /// Input that breaks a rule; the detail says which, in words for the person.
+    Invalid(String),
+    Internal,
 }
 
 #[derive(Serialize)]
@@ -21,22 +30,49 @@ struct Body {
     type_uri: &'static str,
     title: &'static str,
     status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
 }
 
 impl Problem {
-    fn status(self) -> StatusCode {
+    fn status(&self) -> StatusCode {
         match self {
             Problem::NotFound => StatusCode::NOT_FOUND,
             Problem::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Problem::MalformedBody => StatusCode::BAD_REQUEST,
+            Problem::InvalidCredentials | Problem::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Problem::WrongCurrentPassword => StatusCode::FORBIDDEN,
+            Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn type_and_title(self) -> (&'static str, &'static str) {
+    fn type_and_title(&self) -> (&'static str, &'static str) {
         match self {
             Problem::NotFound => ("urn:skjold:problem:not-found", "Not found"),
             Problem::Unavailable => (
                 "urn:skjold:problem:unavailable",
                 "The service is temporarily unavailable",
+            ),
+            Problem::MalformedBody => (
+                "urn:skjold:problem:malformed-body",
+                "The request body is not valid JSON for this endpoint",
+            ),
+            Problem::InvalidCredentials => (
+                "urn:skjold:problem:invalid-credentials",
+                "The e-mail address or password is wrong",
+            ),
+            Problem::Unauthenticated => {
+                ("urn:skjold:problem:unauthenticated", "Sign in to continue")
+            }
+            Problem::WrongCurrentPassword => (
+                "urn:skjold:problem:wrong-current-password",
+                "The current password is wrong",
+            ),
+            Problem::Invalid(_) => ("urn:skjold:problem:invalid", "The request breaks a rule"),
+            Problem::Internal => (
+                "urn:skjold:problem:internal",
+                "Something went wrong on our side",
             ),
         }
     }
@@ -46,20 +82,50 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let (type_uri, title) = self.type_and_title();
         let status = self.status();
+        let unauthenticated = status == StatusCode::UNAUTHORIZED;
+        let detail = match self {
+            Problem::Invalid(detail) => Some(detail),
+            _ => None,
+        };
         let mut response = (
             status,
             Json(Body {
                 type_uri,
                 title,
                 status: status.as_u16(),
+                detail,
             }),
         )
             .into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if unauthenticated {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
+    }
+}
+
+/// The one place where a use-case error becomes an HTTP answer. Exhaustive, so a new
+/// case forces a decision; internal failures are logged here, once, and the client gets
+/// a generic answer (ASVS 16.5.1).
+impl From<AppError> for Problem {
+    fn from(error: AppError) -> Problem {
+        match error {
+            AppError::InvalidCredentials => Problem::InvalidCredentials,
+            AppError::Unauthenticated => Problem::Unauthenticated,
+            AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,
+            AppError::Email(e) => Problem::Invalid(e.to_string()),
+            AppError::Password(e) => Problem::Invalid(e.to_string()),
+            AppError::AccountName(e) => Problem::Invalid(e.to_string()),
+            AppError::Unexpected(text) => {
+                tracing::error!(error = %text, "request failed");
+                Problem::Internal
+            }
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub fn public_router(app: App, proxies: TrustedProxies) -> Router {
     let routes = Router::new()
         .route("/healthz", get(get_healthz))
         .route("/readyz", get(get_readyz))
+        .merge(crate::routes::api::router())
         .fallback(not_found)
         .with_state(app);
     with_security_headers(routes)

@@ -1,0 +1,210 @@
+//! The REST API, version 1: `/api/v1/…`. JSON in, JSON out, problems as RFC 9457.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use skjold_app::{App, Caller, IssuedSession, RequestMeta};
+use time::format_description::well_known::Rfc3339;
+
+use crate::client_ip::ClientIp;
+use crate::problem::Problem;
+
+pub(crate) fn router() -> Router<App> {
+    Router::new()
+        .route("/api/v1/signup", post(post_signup))
+        .route("/api/v1/sessions", post(post_sessions))
+        .route("/api/v1/sessions/current", delete(delete_session_current))
+        .route("/api/v1/me", get(get_me))
+        .route("/api/v1/me/password", post(post_me_password))
+}
+
+/// JSON that answers a malformed body with a problem, not axum's plain text.
+pub(crate) struct ApiJson<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::JsonDataError(e)) => Err(Problem::Invalid(e.body_text())),
+            Err(_) => Err(Problem::MalformedBody),
+        }
+    }
+}
+
+/// Where the request came from: the client address and its user agent.
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ClientIp>()
+            .ok_or(Problem::Internal)?
+            .0;
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        Ok(Meta(RequestMeta { ip, user_agent }))
+    }
+}
+
+pub(crate) struct Meta(RequestMeta);
+
+/// A caller with a valid session, from `Authorization: Bearer <token>` (ASVS 7.2.1: checked
+/// on the server, on every request).
+pub(crate) struct Authenticated(Caller);
+
+impl FromRequestParts<App> for Authenticated {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(Problem::Unauthenticated)?;
+        Ok(Authenticated(app.authenticate(token.trim()).await?))
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignupRequest {
+    account_name: String,
+    email: String,
+    password: SecretString,
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    status: &'static str,
+}
+
+/// `POST /api/v1/signup`: 201 whether or not the address was in use (no enumeration).
+async fn post_signup(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<SignupRequest>,
+) -> Result<Response, Problem> {
+    app.sign_up(&body.account_name, &body.email, body.password, &meta)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Accepted {
+            status: "check your e-mail to continue",
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SessionRequest {
+    email: String,
+    password: SecretString,
+}
+
+#[derive(Serialize)]
+struct SessionCreated {
+    token: String,
+    session_id: String,
+    expires_at: String,
+}
+
+fn session_created(issued: IssuedSession) -> Result<Response, Problem> {
+    let body = SessionCreated {
+        token: issued.token.expose_secret().to_owned(),
+        session_id: issued.session_id.to_string(),
+        expires_at: issued
+            .expires_at
+            .format(&Rfc3339)
+            .map_err(|_| Problem::Internal)?,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `POST /api/v1/sessions`: sign in. One generic 401 for every wrong combination.
+async fn post_sessions(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<SessionRequest>,
+) -> Result<Response, Problem> {
+    session_created(app.sign_in(&body.email, body.password, &meta).await?)
+}
+
+/// `DELETE /api/v1/sessions/current`: sign out; the token is dead from now on.
+async fn delete_session_current(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+) -> Result<StatusCode, Problem> {
+    app.sign_out(caller, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct MembershipBody {
+    account_id: String,
+    account_name: String,
+    role: String,
+}
+
+#[derive(Serialize)]
+struct MeBody {
+    id: String,
+    email: String,
+    email_verified: bool,
+    memberships: Vec<MembershipBody>,
+}
+
+/// `GET /api/v1/me`.
+async fn get_me(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<MeBody>, Problem> {
+    let me = app.me(caller).await?;
+    Ok(Json(MeBody {
+        id: me.id.to_string(),
+        email: me.email,
+        email_verified: me.email_verified,
+        memberships: me
+            .memberships
+            .into_iter()
+            .map(|m| MembershipBody {
+                account_id: m.account_id.to_string(),
+                account_name: m.account_name,
+                role: m.role.to_string(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordChange {
+    current_password: SecretString,
+    new_password: SecretString,
+}
+
+/// `POST /api/v1/me/password`: answers with the caller's new session (the old token ends,
+/// as do all the user's other sessions).
+async fn post_me_password(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Response, Problem> {
+    session_created(
+        app.change_password(caller, body.current_password, body.new_password, &meta)
+            .await?,
+    )
+}

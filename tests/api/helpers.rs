@@ -365,6 +365,127 @@ impl TestApp {
         }
     }
 
+    /// Runs `sql` against the server's database, from outside (the way a person with a
+    /// copy of the database would look), and returns the first column of the first row.
+    pub async fn db_text(&self, sql: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.sqlite().await;
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap()
+            }
+            Backend::Postgres => {
+                let mut conn = self.postgres().await;
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap()
+            }
+        }
+    }
+
+    /// Runs a statement with one text parameter (`$1`) against the server's database.
+    pub async fn db_execute(&self, sql: &str, param: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.sqlite().await;
+                sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .bind(param)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            Backend::Postgres => {
+                let mut conn = self.postgres().await;
+                sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .bind(param)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    async fn sqlite(&self) -> sqlx::SqliteConnection {
+        use secrecy::ExposeSecret;
+        let keyring = skjold_crypto::Keyring::open(&self.key_dir()).unwrap();
+        let key = skjold_crypto::database_key(keyring.current());
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(self.data_dir().join("skjold.db"))
+            .pragma("key", key.sqlcipher_pragma().expose_secret().to_owned())
+            .busy_timeout(Duration::from_secs(5))
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    async fn postgres(&self) -> sqlx::PgConnection {
+        let name = &self.database.as_ref().unwrap().name;
+        postgres_admin()
+            .unwrap()
+            .database(name)
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    /// `POST path` with a JSON body; returns the status and the JSON answer.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.client.post(self.url(path)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// `GET path` with a bearer token; returns the status and the JSON answer.
+    pub async fn get_json(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Signs up a new account; panics unless the server accepted it.
+    pub async fn sign_up(&self, email: &str, password: &str) {
+        let body = serde_json::json!({"account_name": "Integrera AS", "email": email, "password": password});
+        let (status, answer) = self.post_json("/api/v1/signup", body, None).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+
+    /// Signs in; the session token, or the status and answer of the refusal.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<String, (u16, serde_json::Value)> {
+        let body = serde_json::json!({"email": email, "password": password});
+        match self.post_json("/api/v1/sessions", body, None).await {
+            (201, answer) => Ok(answer["token"].as_str().unwrap().to_owned()),
+            refused => Err(refused),
+        }
+    }
+
     /// A launch that reuses this server's directory and database, for a restart.
     pub fn relaunch(&self) -> Launch {
         Launch {

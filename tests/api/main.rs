@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod accounts;
 mod cli;
 mod headers;
 mod health;

@@ -187,3 +187,46 @@ on_both_backends! {
         assert!(known_time > Duration::from_millis(1), "a real hash was computed");
     }
 }
+
+on_both_backends! {
+    async fn asvs_7_5_2_users_list_and_end_their_own_sessions_and_no_one_elses(backend: Backend) {
+        let Some(app) = spawn_app(backend).await else { return };
+        app.sign_up(EMAIL, PASSWORD).await;
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        let body = json!({"email": EMAIL, "password": PASSWORD});
+        let response = app.client.post(app.url("/api/v1/sessions")).header("user-agent", firefox).json(&body).send().await.unwrap();
+        let other: serde_json::Value = response.json().await.unwrap();
+        let other_token = other["token"].as_str().unwrap().to_owned();
+        let third = app.sign_in(EMAIL, PASSWORD).await.unwrap();
+        let mine = app.sign_in(EMAIL, PASSWORD).await.unwrap();
+
+        let (status, list) = app.get_json("/api/v1/sessions", &mine).await;
+        assert_eq!(status, 200);
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 3);
+        assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+        let ff = list.iter().find(|s| s["id"] == other["session_id"]).unwrap();
+        assert_eq!(ff["device"], "Firefox on Linux");
+        assert_eq!(ff["network"], "127.0.0.0/24", "the address is truncated");
+
+        // Someone else cannot end this user's session, and learns nothing from trying.
+        app.sign_up("mallory@example.no", "mallory's own long passphrase").await;
+        let mallory = app.sign_in("mallory@example.no", "mallory's own long passphrase").await.unwrap();
+        let target = format!("/api/v1/sessions/{}", other["session_id"].as_str().unwrap());
+        let attempt = app.client.delete(app.url(&target)).bearer_auth(&mallory).send().await.unwrap();
+        assert_eq!(attempt.status(), 404);
+        let unknown = app.client.delete(app.url(&format!("/api/v1/sessions/{}", uuid::Uuid::new_v4()))).bearer_auth(&mallory).send().await.unwrap();
+        assert_eq!(unknown.status(), 404);
+        assert_eq!(app.get_json("/api/v1/me", &other_token).await.0, 200);
+
+        let ended = app.client.delete(app.url(&target)).bearer_auth(&mine).send().await.unwrap();
+        assert_eq!(ended.status(), 204);
+        assert_eq!(app.get_json("/api/v1/me", &other_token).await.0, 401);
+
+        let all = app.client.delete(app.url("/api/v1/sessions")).bearer_auth(&mine).send().await.unwrap();
+        assert_eq!(all.status(), 204);
+        assert_eq!(app.get_json("/api/v1/me", &third).await.0, 401);
+        assert_eq!(app.get_json("/api/v1/me", &mine).await.0, 200);
+        assert_eq!(app.get_json("/api/v1/sessions", &mine).await.1.as_array().unwrap().len(), 1);
+    }
+}

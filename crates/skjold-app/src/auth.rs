@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use secrecy::{ExposeSecret, SecretString};
 use skjold_crypto::{FieldContext, TokenKind, Verification, hash_token, new_token};
-use skjold_domain::{AccountId, AccountName, EmailAddress, SessionId, UserId};
+use skjold_domain::{AccountId, AccountName, EmailAddress, SessionId, UserId, describe_user_agent};
 use time::OffsetDateTime;
 
 use crate::App;
@@ -33,6 +33,17 @@ pub struct IssuedSession {
     pub token: SecretString,
     pub session_id: SessionId,
     pub expires_at: OffsetDateTime,
+}
+
+/// One session as its owner may see it.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub id: SessionId,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub device: String,
+    pub network: String,
+    pub current: bool,
 }
 
 /// The signed-in user, for `GET /me`.
@@ -261,6 +272,56 @@ impl App {
             .record(self.audit("logout", None, Some(caller.user_id), Some(meta)))
             .await?;
         Ok(())
+    }
+
+    /// The caller's sessions (ASVS 7.5.2), newest first, with only coarse facts: when,
+    /// which kind of device, which network.
+    pub async fn sessions(&self, caller: Caller) -> Result<Vec<SessionView>, AppError> {
+        let sessions = self.accounts.sessions_of(caller.user_id).await?;
+        Ok(sessions
+            .into_iter()
+            .map(|s| SessionView {
+                id: s.id,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                device: describe_user_agent(&s.user_agent),
+                network: s.ip_prefix,
+                current: s.id == caller.session_id,
+            })
+            .collect())
+    }
+
+    /// Ends one of the caller's own sessions. Another user's session id is answered
+    /// exactly like an unknown one.
+    pub async fn end_session(
+        &self,
+        caller: Caller,
+        id: SessionId,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        if !self.accounts.delete_session_of(caller.user_id, id).await? {
+            return Err(AppError::NotFound);
+        }
+        self.accounts
+            .record(self.audit("session_revoked", None, Some(caller.user_id), Some(meta)))
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of the caller but the one making the request.
+    pub async fn end_other_sessions(
+        &self,
+        caller: Caller,
+        meta: &RequestMeta,
+    ) -> Result<u64, AppError> {
+        let ended = self
+            .accounts
+            .delete_other_sessions(caller.user_id, caller.session_id)
+            .await?;
+        self.accounts
+            .record(self.audit("sessions_revoked", None, Some(caller.user_id), Some(meta)))
+            .await?;
+        Ok(ended)
     }
 
     pub async fn me(&self, caller: Caller) -> Result<Me, AppError> {

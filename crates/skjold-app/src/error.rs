@@ -17,6 +17,9 @@ pub enum AppError {
     Password(#[from] PasswordRejected),
     #[error(transparent)]
     AccountName(#[from] AccountNameError),
+    /// No such thing, or not the caller's: the two are answered alike (no IDOR oracle).
+    #[error("not found")]
+    NotFound,
     /// The current password given for a change was wrong.
     #[error("the current password is wrong")]
     WrongCurrentPassword,

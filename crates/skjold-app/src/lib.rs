@@ -9,7 +9,7 @@ mod hashing;
 mod health;
 mod ports;
 
-pub use auth::{Caller, IssuedSession, Me, RequestMeta};
+pub use auth::{Caller, IssuedSession, Me, RequestMeta, SessionView};
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};

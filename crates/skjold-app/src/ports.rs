@@ -107,6 +107,16 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<Option<StoredSession>, StoreFailure>;
     async fn touch_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreFailure>;
     async fn delete_session(&self, id: SessionId) -> Result<(), StoreFailure>;
+    /// The user's sessions, newest first.
+    async fn sessions_of(&self, user: UserId) -> Result<Vec<StoredSession>, StoreFailure>;
+    /// Deletes one session if it belongs to `user`; whether it did.
+    async fn delete_session_of(&self, user: UserId, id: SessionId) -> Result<bool, StoreFailure>;
+    /// Deletes every session of `user` but `keep`; how many.
+    async fn delete_other_sessions(
+        &self,
+        user: UserId,
+        keep: SessionId,
+    ) -> Result<u64, StoreFailure>;
     async fn record(&self, event: AuditEvent) -> Result<(), StoreFailure>;
 }
 

@@ -10,6 +10,7 @@ mod ids;
 mod key_id;
 mod password;
 mod role;
+mod user_agent;
 
 pub use account_name::{AccountName, AccountNameError};
 pub use email::{EmailAddress, EmailError};
@@ -21,3 +22,4 @@ pub use password::{
     PasswordPolicy, PasswordRejected,
 };
 pub use role::{ParseRoleError, Role};
+pub use user_agent::describe_user_agent;

@@ -116,6 +116,7 @@ impl From<AppError> for Problem {
     fn from(error: AppError) -> Problem {
         match error {
             AppError::InvalidCredentials => Problem::InvalidCredentials,
+            AppError::NotFound => Problem::NotFound,
             AppError::Unauthenticated => Problem::Unauthenticated,
             AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,
             AppError::Email(e) => Problem::Invalid(e.to_string()),

@@ -272,6 +272,51 @@ impl AccountStore for Database {
         })
     }
 
+    async fn sessions_of(&self, user: UserId) -> Result<Vec<StoredSession>, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "SELECT id, user_id, security_stamp, created_at, last_seen_at, expires_at, \
+                 user_agent, ip_prefix FROM sessions WHERE user_id = $1 \
+                 ORDER BY created_at DESC, id",
+            )
+            .bind(user.to_string())
+            .fetch_all(pool)
+            .await
+            .map_err(failure)?
+            .iter()
+            .map(session_of)
+            .collect()
+        })
+    }
+
+    async fn delete_session_of(&self, user: UserId, id: SessionId) -> Result<bool, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                .bind(id.to_string())
+                .bind(user.to_string())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected() > 0)
+                .map_err(failure)
+        })
+    }
+
+    async fn delete_other_sessions(
+        &self,
+        user: UserId,
+        keep: SessionId,
+    ) -> Result<u64, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                .bind(user.to_string())
+                .bind(keep.to_string())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+                .map_err(failure)
+        })
+    }
+
     async fn record(&self, event: AuditEvent) -> Result<(), StoreFailure> {
         on_pool!(self, |pool| {
             sqlx::query(

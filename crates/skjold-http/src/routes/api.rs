@@ -1,7 +1,7 @@
 //! The REST API, version 1: `/api/v1/…`. JSON in, JSON out, problems as RFC 9457.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,13 @@ use crate::problem::Problem;
 pub(crate) fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/signup", post(post_signup))
-        .route("/api/v1/sessions", post(post_sessions))
+        .route(
+            "/api/v1/sessions",
+            post(post_sessions)
+                .get(get_sessions)
+                .delete(delete_sessions),
+        )
+        .route("/api/v1/sessions/{id}", delete(delete_session_by_id))
         .route("/api/v1/sessions/current", delete(delete_session_current))
         .route("/api/v1/me", get(get_me))
         .route("/api/v1/me/password", post(post_me_password))
@@ -149,6 +155,64 @@ async fn delete_session_current(
     Authenticated(caller): Authenticated,
 ) -> Result<StatusCode, Problem> {
     app.sign_out(caller, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct SessionBody {
+    id: String,
+    created_at: String,
+    last_seen_at: String,
+    device: String,
+    network: String,
+    current: bool,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> Result<String, Problem> {
+    t.format(&Rfc3339).map_err(|_| Problem::Internal)
+}
+
+/// `GET /api/v1/sessions`: the caller's own sessions.
+async fn get_sessions(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<Vec<SessionBody>>, Problem> {
+    app.sessions(caller)
+        .await?
+        .into_iter()
+        .map(|s| {
+            Ok(SessionBody {
+                id: s.id.to_string(),
+                created_at: rfc3339(s.created_at)?,
+                last_seen_at: rfc3339(s.last_seen_at)?,
+                device: s.device,
+                network: s.network,
+                current: s.current,
+            })
+        })
+        .collect::<Result<_, Problem>>()
+        .map(Json)
+}
+
+/// `DELETE /api/v1/sessions/{id}`: end one of the caller's sessions; 404 for any other id.
+async fn delete_session_by_id(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let id = id.parse().map_err(|_| Problem::NotFound)?;
+    app.end_session(caller, id, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/sessions`: end every session of the caller but this one.
+async fn delete_sessions(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+) -> Result<StatusCode, Problem> {
+    app.end_other_sessions(caller, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

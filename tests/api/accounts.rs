@@ -230,3 +230,56 @@ on_both_backends! {
         assert_eq!(app.get_json("/api/v1/sessions", &mine).await.1.as_array().unwrap().len(), 1);
     }
 }
+
+on_both_backends! {
+    async fn asvs_3_3_the_session_cookie_is_host_only_secure_httponly_and_csrf_safe(backend: Backend) {
+        let Some(app) = spawn_app(backend).await else { return };
+        app.sign_up(EMAIL, PASSWORD).await;
+        let response = app.client.post(app.url("/api/v1/sessions")).json(&json!({"email": EMAIL, "password": PASSWORD})).send().await.unwrap();
+        let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        for attribute in ["__Host-skjold_session=skjs_", "Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=4319"] {
+            assert!(set_cookie.contains(attribute), "{attribute} missing: {set_cookie}");
+        }
+        assert!(!set_cookie.contains("Domain="), "a __Host- cookie has no Domain");
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+        // Reading with the cookie alone works.
+        let me = app.client.get(app.url("/api/v1/me")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(me.status(), 200);
+
+        // A change carried by the cookie must come from this site.
+        let change = json!({"current_password": PASSWORD, "new_password": "a completely different passphrase"});
+        let post = |headers: &[(&'static str, String)]| {
+            let mut request = app.client.post(app.url("/api/v1/me/password")).header("cookie", &cookie).json(&change);
+            for (name, value) in headers {
+                request = request.header(*name, value);
+            }
+            request.send()
+        };
+        for forged in [
+            vec![],
+            vec![("sec-fetch-site", "cross-site".to_owned())],
+            vec![("sec-fetch-site", "same-site".to_owned())],
+            vec![("origin", "https://evil.example".to_owned())],
+            vec![("origin", format!("http://localhost:{}", app.https.port()))],
+        ] {
+            let response = post(&forged).await.unwrap();
+            assert_eq!(response.status(), 403, "{forged:?}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["type"], "urn:skjold:problem:cross-site-request");
+        }
+        assert!(app.sign_in(EMAIL, PASSWORD).await.is_ok(), "nothing changed");
+        let same = post(&[("origin", format!("https://localhost:{}", app.https.port()))]).await.unwrap();
+        assert_eq!(same.status(), 201);
+
+        // Logging out clears the cookie.
+        let new_cookie = same.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let out = app.client.delete(app.url("/api/v1/sessions/current"))
+            .header("cookie", &new_cookie).header("sec-fetch-site", "same-origin").send().await.unwrap();
+        assert_eq!(out.status(), 204);
+        let cleared = out.headers()["set-cookie"].to_str().unwrap();
+        assert!(cleared.starts_with("__Host-skjold_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
+        let after = app.client.get(app.url("/api/v1/me")).header("cookie", &new_cookie).send().await.unwrap();
+        assert_eq!(after.status(), 401);
+    }
+}

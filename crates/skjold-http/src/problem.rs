@@ -19,6 +19,8 @@ pub enum Problem {
     InvalidCredentials,
     Unauthenticated,
     WrongCurrentPassword,
+    /// A cookie-authenticated change that did not come from this site (CSRF).
+    CrossSiteRequest,
     /// Input that breaks a rule; the detail says which, in words for the person.
     Invalid(String),
     Internal,
@@ -41,7 +43,7 @@ impl Problem {
             Problem::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Problem::MalformedBody => StatusCode::BAD_REQUEST,
             Problem::InvalidCredentials | Problem::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Problem::WrongCurrentPassword => StatusCode::FORBIDDEN,
+            Problem::WrongCurrentPassword | Problem::CrossSiteRequest => StatusCode::FORBIDDEN,
             Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -68,6 +70,10 @@ impl Problem {
             Problem::WrongCurrentPassword => (
                 "urn:skjold:problem:wrong-current-password",
                 "The current password is wrong",
+            ),
+            Problem::CrossSiteRequest => (
+                "urn:skjold:problem:cross-site-request",
+                "This change must be made from the site itself",
             ),
             Problem::Invalid(_) => ("urn:skjold:problem:invalid", "The request breaks a rule"),
             Problem::Internal => (

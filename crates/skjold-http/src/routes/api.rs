@@ -3,7 +3,7 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -67,22 +67,80 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 
 pub(crate) struct Meta(RequestMeta);
 
-/// A caller with a valid session, from `Authorization: Bearer <token>` (ASVS 7.2.1: checked
-/// on the server, on every request).
+/// A caller with a valid session (ASVS 7.2.1: checked on the server, on every request),
+/// from `Authorization: Bearer <token>` or, for browsers, the session cookie.
 pub(crate) struct Authenticated(Caller);
 
 impl FromRequestParts<App> for Authenticated {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let token = parts
+        let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(Problem::Unauthenticated)?;
-        Ok(Authenticated(app.authenticate(token.trim()).await?))
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let token = match bearer {
+            Some(token) => token.trim().to_owned(),
+            None => {
+                let token = session_cookie(&parts.headers).ok_or(Problem::Unauthenticated)?;
+                // A browser sends the cookie with any request, also one a foreign page
+                // makes it send: a change must prove it comes from this site.
+                if !parts.method.is_safe() && !same_site(parts) {
+                    return Err(Problem::CrossSiteRequest);
+                }
+                token
+            }
+        };
+        Ok(Authenticated(app.authenticate(&token).await?))
     }
+}
+
+/// The session cookie. `__Host-` makes browsers accept it only over HTTPS, from this exact
+/// host, for every path, so no subdomain or plain-HTTP page can plant or overwrite it
+/// (ASVS 3.3.1).
+const SESSION_COOKIE: &str = "__Host-skjold_session";
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Whether a request comes from a page of this site: by the browser's Fetch Metadata
+/// (`Sec-Fetch-Site`), or, from browsers without it, by an `Origin` naming this host.
+/// Neither header: refused, since every browser that sends cookies sends one of them.
+fn same_site(parts: &Parts) -> bool {
+    let headers = &parts.headers;
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
+    }
+    // HTTP/2 carries the host in the request's authority, HTTP/1.1 in the Host header.
+    let host = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str())
+        .or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()));
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .and_then(|o| o.strip_prefix("https://"));
+    matches!((host, origin), (Some(host), Some(origin)) if host.eq_ignore_ascii_case(origin))
+}
+
+/// `Set-Cookie` for a session token, or to remove the cookie with `None`.
+fn cookie(token: Option<&str>, max_age_seconds: i64) -> Result<HeaderValue, Problem> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={}",
+        token.unwrap_or(""),
+        max_age_seconds.max(0)
+    ))
+    .map_err(|_| Problem::Internal)
 }
 
 #[derive(Deserialize)]
@@ -127,16 +185,22 @@ struct SessionCreated {
     expires_at: String,
 }
 
+/// A new session: the token in the body for API clients and in the cookie for browsers.
 fn session_created(issued: IssuedSession) -> Result<Response, Problem> {
+    let token = issued.token.expose_secret();
+    let lifetime = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
+    let set_cookie = cookie(Some(token), lifetime)?;
     let body = SessionCreated {
-        token: issued.token.expose_secret().to_owned(),
+        token: token.to_owned(),
         session_id: issued.session_id.to_string(),
-        expires_at: issued
-            .expires_at
-            .format(&Rfc3339)
-            .map_err(|_| Problem::Internal)?,
+        expires_at: rfc3339(issued.expires_at)?,
     };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, set_cookie)],
+        Json(body),
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/sessions`: sign in. One generic 401 for every wrong combination.
@@ -153,9 +217,13 @@ async fn delete_session_current(
     State(app): State<App>,
     Meta(meta): Meta,
     Authenticated(caller): Authenticated,
-) -> Result<StatusCode, Problem> {
+) -> Result<Response, Problem> {
     app.sign_out(caller, &meta).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, cookie(None, 0)?)],
+    )
+        .into_response())
 }
 
 #[derive(Serialize)]

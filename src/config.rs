@@ -11,7 +11,7 @@ use skjold_app::SessionSettings;
 use skjold_crypto::{HashParams, PasswordHashing};
 use skjold_domain::{Environment, PasswordPolicy};
 
-use crate::settings::{LogFormat, Settings};
+use crate::settings::{LogFormat, MailerKind, Settings, SmtpTls};
 
 /// Where the database lives.
 #[derive(Debug, Clone)]
@@ -51,6 +51,23 @@ pub struct ServeConfig {
     pub hash_concurrency: usize,
     /// `Some` only in the test and development environments.
     pub test_clock_file: Option<PathBuf>,
+    pub mail: MailConfig,
+    /// Where users reach the site, without a trailing slash: the base of links in mails.
+    pub public_url: String,
+}
+
+/// How mail is delivered.
+#[derive(Debug, Clone)]
+pub enum MailConfig {
+    Console,
+    Smtp {
+        host: String,
+        port: u16,
+        tls: SmtpTls,
+        username: Option<String>,
+        password_file: Option<PathBuf>,
+        from: String,
+    },
 }
 
 pub const DEFAULT_DATA_DIR: &str = "skjold-data";
@@ -62,6 +79,7 @@ pub const DEFAULT_LOG: &str = "info,sqlx=warn";
 impl ServeConfig {
     pub fn resolve(s: Settings) -> anyhow::Result<ServeConfig> {
         let environment = s.environment.unwrap_or_default();
+        let mail = mail_config(&s, environment)?;
         let listen = s.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8443)));
         let redirect_listen = s
             .redirect_listen
@@ -133,6 +151,14 @@ impl ServeConfig {
             );
         }
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let public_url = s
+            .public_url
+            .unwrap_or_else(|| format!("https://localhost:{}", listen.port()))
+            .trim_end_matches('/')
+            .to_owned();
+        if !public_url.starts_with("https://") {
+            bail!("public_url must be an https:// address, not {public_url}");
+        }
 
         Ok(ServeConfig {
             data_dir: s.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
@@ -152,7 +178,58 @@ impl ServeConfig {
             hash_params,
             hash_concurrency: s.hash_concurrency.unwrap_or(cores).max(1),
             test_clock_file: s.test_clock_file,
+            mail,
+            public_url,
         })
+    }
+}
+
+/// Console mail in development and test unless SMTP is chosen; SMTP required in
+/// production. Unencrypted SMTP only to this machine (ASVS 12.3.1).
+fn mail_config(s: &Settings, environment: Environment) -> anyhow::Result<MailConfig> {
+    let default = if environment == Environment::Production {
+        MailerKind::Smtp
+    } else {
+        MailerKind::Console
+    };
+    match s.mailer.unwrap_or(default) {
+        MailerKind::Console if environment == Environment::Production => bail!(
+            "the console mailer prints mails, with their personal data and sign-in links, to the \
+             terminal and is refused in production; set mailer = \"smtp\" and smtp_host"
+        ),
+        MailerKind::Console => Ok(MailConfig::Console),
+        MailerKind::Smtp => {
+            let Some(host) = s.smtp_host.clone() else {
+                bail!("mailer is smtp but smtp_host is not set");
+            };
+            let tls = s.smtp_tls.unwrap_or_default();
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if tls == SmtpTls::None && !loopback {
+                bail!(
+                    "smtp_tls = none would send mail unencrypted to {host}; it is allowed only to a \
+                     loopback address (a local relay). Use tls or starttls"
+                );
+            }
+            let port = s.smtp_port.unwrap_or(match tls {
+                SmtpTls::Tls => 465,
+                SmtpTls::Starttls => 587,
+                SmtpTls::None => 25,
+            });
+            Ok(MailConfig::Smtp {
+                host,
+                port,
+                tls,
+                username: s.smtp_username.clone(),
+                password_file: s.smtp_password_file.clone(),
+                from: s
+                    .mail_from
+                    .clone()
+                    .unwrap_or_else(|| "skjold@localhost".to_owned()),
+            })
+        }
     }
 }
 
@@ -207,6 +284,7 @@ mod tests {
         let public = Settings {
             environment: Some(Environment::Production),
             listen: Some("0.0.0.0:8443".parse().unwrap()),
+            smtp_host: Some("mail.example.com".to_owned()),
             ..Settings::default()
         };
         assert!(resolve(public.clone()).is_err());
@@ -218,6 +296,43 @@ mod tests {
             })
             .is_ok()
         );
+    }
+
+    #[test]
+    fn production_needs_smtp_and_plain_smtp_is_only_for_loopback() {
+        let production = Settings {
+            environment: Some(Environment::Production),
+            ..Settings::default()
+        };
+        let err = resolve(production.clone()).unwrap_err().to_string();
+        assert!(err.contains("smtp_host"), "{err}");
+        let console = Settings {
+            mailer: Some(MailerKind::Console),
+            ..production.clone()
+        };
+        assert!(
+            resolve(console)
+                .unwrap_err()
+                .to_string()
+                .contains("refused in production")
+        );
+        let plain = Settings {
+            smtp_host: Some("mail.example.com".to_owned()),
+            smtp_tls: Some(SmtpTls::None),
+            ..production.clone()
+        };
+        assert!(
+            resolve(plain)
+                .unwrap_err()
+                .to_string()
+                .contains("unencrypted")
+        );
+        let relay = Settings {
+            smtp_host: Some("127.0.0.1".to_owned()),
+            smtp_tls: Some(SmtpTls::None),
+            ..production
+        };
+        assert!(resolve(relay).is_ok());
     }
 
     #[test]

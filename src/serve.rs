@@ -24,7 +24,6 @@ use time::OffsetDateTime;
 
 use crate::clock::{OffsetFileClock, SystemClock};
 use crate::config::{DatabaseConfig, ServeConfig};
-use crate::mailer::ConsoleMailer;
 
 /// The embedded database's file name inside the data directory.
 const DATABASE_FILE: &str = "skjold.db";
@@ -130,12 +129,6 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
 
 /// The use cases with their concrete ports.
 fn build_app(config: &ServeConfig, keyring: &Keyring, database: &Database) -> anyhow::Result<App> {
-    if config.environment == skjold_domain::Environment::Production {
-        bail!(
-            "e-mail delivery over SMTP is not available yet, and the console mail sender is \
-             refused in production (mails carry personal data and sign-in links)"
-        );
-    }
     let clock: Arc<dyn Clock> = match &config.test_clock_file {
         Some(file) => Arc::new(OffsetFileClock(file.clone())),
         None => Arc::new(SystemClock),
@@ -150,7 +143,8 @@ fn build_app(config: &ServeConfig, keyring: &Keyring, database: &Database) -> an
         probe: Arc::new(database.clone()),
         accounts: Arc::new(database.clone()),
         clock,
-        mailer: Arc::new(ConsoleMailer),
+        mailer: Arc::from(crate::mailer::from_config(&config.mail)?),
+        public_url: config.public_url.clone(),
         hashes: HashPool::new(
             PasswordHashing::new(config.hash_params)?,
             config.hash_concurrency,

@@ -121,6 +121,56 @@ pub struct Settings {
     /// read at every use, so tests can move time for every instance at once
     #[arg(long, env = "SKJOLD_TEST_CLOCK_FILE", value_name = "FILE")]
     pub test_clock_file: Option<PathBuf>,
+
+    /// How mail leaves: smtp, or console (prints to the terminal; refused in production)
+    /// [default: console, except in production]
+    #[arg(long, env = "SKJOLD_MAILER", value_name = "KIND")]
+    pub mailer: Option<MailerKind>,
+
+    /// SMTP server host name
+    #[arg(long, env = "SKJOLD_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP server port [default: 465 for tls, 587 for starttls, 25 for none]
+    #[arg(long, env = "SKJOLD_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// tls (implicit TLS), starttls, or none (only to a loopback address) [default: tls]
+    #[arg(long, env = "SKJOLD_SMTP_TLS", value_name = "MODE")]
+    pub smtp_tls: Option<SmtpTls>,
+
+    /// SMTP user name, if the server wants one
+    #[arg(long, env = "SKJOLD_SMTP_USERNAME", value_name = "NAME")]
+    pub smtp_username: Option<String>,
+
+    /// File holding the SMTP password
+    #[arg(long, env = "SKJOLD_SMTP_PASSWORD_FILE", value_name = "FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+
+    /// Sender address of Skjold's mails [default: skjold@localhost]
+    #[arg(long, env = "SKJOLD_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+
+    /// The address users reach this site at, for links in mails
+    /// [default: https://localhost:<listen port>]
+    #[arg(long, env = "SKJOLD_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum MailerKind {
+    Console,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    #[default]
+    Tls,
+    Starttls,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
@@ -160,6 +210,14 @@ impl Settings {
             argon2_parallelism: self.argon2_parallelism.or(lower.argon2_parallelism),
             hash_concurrency: self.hash_concurrency.or(lower.hash_concurrency),
             test_clock_file: self.test_clock_file.or(lower.test_clock_file),
+            mailer: self.mailer.or(lower.mailer),
+            smtp_host: self.smtp_host.or(lower.smtp_host),
+            smtp_port: self.smtp_port.or(lower.smtp_port),
+            smtp_tls: self.smtp_tls.or(lower.smtp_tls),
+            smtp_username: self.smtp_username.or(lower.smtp_username),
+            smtp_password_file: self.smtp_password_file.or(lower.smtp_password_file),
+            mail_from: self.mail_from.or(lower.mail_from),
+            public_url: self.public_url.or(lower.public_url),
         }
     }
 

@@ -78,7 +78,7 @@ fn email_at(user: UserId) -> String {
 }
 
 impl App {
-    fn audit(
+    pub(crate) fn audit(
         &self,
         action: &'static str,
         account: Option<AccountId>,
@@ -148,13 +148,7 @@ impl App {
                 self.accounts
                     .record(self.audit("signup", Some(account), Some(user), Some(meta)))
                     .await?;
-                self.mail(
-                    &email,
-                    "Welcome to Skjold",
-                    "Your account has been created.",
-                )
-                .await;
-                Ok(())
+                self.send_verification(user, &email).await
             }
             // Two sign-ups with one address at once: the loser is treated like any other
             // existing address.
@@ -172,10 +166,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
         let user = match EmailAddress::parse(email) {
-            Ok(email) => {
-                let index = self.blind_index.of(EMAIL_FIELD, email.as_str());
-                self.accounts.user_by_email_index(&index).await?
-            }
+            Ok(email) => self.user_by_email(&email).await?,
             Err(_) => None,
         };
         let stored = user.as_ref().map(|u| u.password_hash.clone());
@@ -207,6 +198,15 @@ impl App {
         self.accounts
             .record(self.audit("login", None, Some(user.id), Some(meta)))
             .await?;
+        if let Some(email) = self.email_of(user.id).await? {
+            let body = format!(
+                "Your account was just signed in to from {} on network {}. If this was not you, change your password and end your other sessions.",
+                describe_user_agent(&meta.user_agent),
+                ip_prefix(meta.ip)
+            );
+            self.mail(&email, "New sign-in to your account", &body)
+                .await;
+        }
         Ok(issued)
     }
 
@@ -324,23 +324,41 @@ impl App {
         Ok(ended)
     }
 
+    /// The user whose address is `email`, found through its blind index.
+    pub(crate) async fn user_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<StoredUser>, AppError> {
+        let index = self.blind_index.of(EMAIL_FIELD, email.as_str());
+        Ok(self.accounts.user_by_email_index(&index).await?)
+    }
+
+    fn open_email(&self, user: &StoredUser) -> Result<String, AppError> {
+        let at = FieldContext {
+            table: "users",
+            column: EMAIL_FIELD,
+            row: &email_at(user.id),
+        };
+        self.cipher
+            .open(&user.email_sealed, at)
+            .map_err(|e| AppError::unexpected(e.to_string()))
+    }
+
+    /// The address of `user`, decrypted, for sending a mail.
+    pub(crate) async fn email_of(&self, user: UserId) -> Result<Option<EmailAddress>, AppError> {
+        let Some(user) = self.accounts.user(user).await? else {
+            return Ok(None);
+        };
+        Ok(EmailAddress::parse(&self.open_email(&user)?).ok())
+    }
+
     pub async fn me(&self, caller: Caller) -> Result<Me, AppError> {
         let user = self
             .accounts
             .user(caller.user_id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let email = self
-            .cipher
-            .open(
-                &user.email_sealed,
-                FieldContext {
-                    table: "users",
-                    column: EMAIL_FIELD,
-                    row: &email_at(user.id),
-                },
-            )
-            .map_err(|e| AppError::unexpected(e.to_string()))?;
+        let email = self.open_email(&user)?;
         Ok(Me {
             id: user.id,
             email,
@@ -396,21 +414,14 @@ impl App {
         self.accounts
             .record(self.audit("password_changed", None, Some(user.id), Some(meta)))
             .await?;
-        if let Ok(me) = self
-            .me(Caller {
-                user_id: user.id,
-                session_id: issued.session_id,
-            })
-            .await
-            && let Ok(email) = EmailAddress::parse(&me.email)
-        {
+        if let Some(email) = self.email_of(user.id).await? {
             self.mail(&email, "Your password was changed", "The password of your account was just changed. If this was not you, reset it now and contact us.").await;
         }
         Ok(issued)
     }
 
     /// Sends a mail; a failure is logged, not shown to the person who triggered it.
-    async fn mail(&self, to: &EmailAddress, subject: &str, body: &str) {
+    pub(crate) async fn mail(&self, to: &EmailAddress, subject: &str, body: &str) {
         if let Err(error) = self.mailer.send(to.as_str(), subject, body).await {
             tracing::error!(%error, "sending an e-mail failed");
         }

@@ -17,6 +17,9 @@ pub enum AppError {
     Password(#[from] PasswordRejected),
     #[error(transparent)]
     AccountName(#[from] AccountNameError),
+    /// A link from an e-mail that is unknown, used or expired: one answer for all three.
+    #[error("this link is invalid or has expired; ask for a new one")]
+    InvalidLink,
     /// No such thing, or not the caller's: the two are answered alike (no IDOR oracle).
     #[error("not found")]
     NotFound,

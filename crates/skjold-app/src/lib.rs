@@ -8,6 +8,7 @@ mod error;
 mod hashing;
 mod health;
 mod ports;
+mod recovery;
 
 pub use auth::{Caller, IssuedSession, Me, RequestMeta, SessionView};
 pub use error::AppError;
@@ -15,7 +16,7 @@ pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
 pub use ports::{
     AccountStore, AuditEvent, Clock, Mailer, Membership, NewSession, NewUser, StoreFailure,
-    StoredSession, StoredUser,
+    StoredSession, StoredUser, TokenPurpose,
 };
 
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct AppParts {
     pub cipher: FieldCipher,
     pub policy: PasswordPolicy,
     pub sessions: SessionSettings,
+    /// Where users reach the site: the base of links in mails.
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for AppParts {
@@ -72,6 +75,7 @@ pub struct App {
     cipher: Arc<FieldCipher>,
     policy: PasswordPolicy,
     sessions: SessionSettings,
+    public_url: Arc<str>,
 }
 
 impl std::fmt::Debug for App {
@@ -92,6 +96,7 @@ impl App {
             cipher: Arc::new(parts.cipher),
             policy: parts.policy,
             sessions: parts.sessions,
+            public_url: Arc::from(parts.public_url),
         }
     }
 

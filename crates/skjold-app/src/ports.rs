@@ -118,6 +118,44 @@ pub trait AccountStore: Send + Sync {
         keep: SessionId,
     ) -> Result<u64, StoreFailure>;
     async fn record(&self, event: AuditEvent) -> Result<(), StoreFailure>;
+    async fn create_one_time_token(
+        &self,
+        hash: &TokenHash,
+        user: UserId,
+        purpose: TokenPurpose,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    /// Spends a token: marks it used if it exists for `purpose`, is unused and unexpired
+    /// at `now`, in one statement (two requests cannot both spend it); its user if so.
+    async fn spend_one_time_token(
+        &self,
+        hash: &TokenHash,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreFailure>;
+    async fn mark_email_verified(
+        &self,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    /// Ends every session of `user`; how many.
+    async fn delete_all_sessions(&self, user: UserId) -> Result<u64, StoreFailure>;
+}
+
+/// What a one-time token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+        }
+    }
 }
 
 /// Sends e-mail. The development sender prints to the terminal and is refused in

@@ -23,12 +23,16 @@ impl std::fmt::Debug for TokenHash {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
     Session,
+    EmailVerification,
+    PasswordReset,
 }
 
 impl TokenKind {
     fn prefix(self) -> &'static str {
         match self {
             TokenKind::Session => "skjs_",
+            TokenKind::EmailVerification => "skjv_",
+            TokenKind::PasswordReset => "skjr_",
         }
     }
 }

@@ -19,6 +19,8 @@ pub enum Problem {
     InvalidCredentials,
     Unauthenticated,
     WrongCurrentPassword,
+    /// A link from an e-mail that is unknown, used or expired.
+    InvalidLink,
     /// A cookie-authenticated change that did not come from this site (CSRF).
     CrossSiteRequest,
     /// Input that breaks a rule; the detail says which, in words for the person.
@@ -41,7 +43,7 @@ impl Problem {
         match self {
             Problem::NotFound => StatusCode::NOT_FOUND,
             Problem::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Problem::MalformedBody => StatusCode::BAD_REQUEST,
+            Problem::MalformedBody | Problem::InvalidLink => StatusCode::BAD_REQUEST,
             Problem::InvalidCredentials | Problem::Unauthenticated => StatusCode::UNAUTHORIZED,
             Problem::WrongCurrentPassword | Problem::CrossSiteRequest => StatusCode::FORBIDDEN,
             Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -70,6 +72,10 @@ impl Problem {
             Problem::WrongCurrentPassword => (
                 "urn:skjold:problem:wrong-current-password",
                 "The current password is wrong",
+            ),
+            Problem::InvalidLink => (
+                "urn:skjold:problem:invalid-link",
+                "This link is invalid or has expired; ask for a new one",
             ),
             Problem::CrossSiteRequest => (
                 "urn:skjold:problem:cross-site-request",
@@ -123,6 +129,7 @@ impl From<AppError> for Problem {
         match error {
             AppError::InvalidCredentials => Problem::InvalidCredentials,
             AppError::NotFound => Problem::NotFound,
+            AppError::InvalidLink => Problem::InvalidLink,
             AppError::Unauthenticated => Problem::Unauthenticated,
             AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,
             AppError::Email(e) => Problem::Invalid(e.to_string()),

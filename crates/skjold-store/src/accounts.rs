@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use skjold_app::{
     AccountStore, AuditEvent, Membership, NewSession, NewUser, StoreFailure, StoredSession,
-    StoredUser,
+    StoredUser, TokenPurpose,
 };
 use skjold_crypto::TokenHash;
 use skjold_domain::{AccountId, SessionId, UserId};
@@ -310,6 +310,77 @@ impl AccountStore for Database {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
                 .bind(user.to_string())
                 .bind(keep.to_string())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+                .map_err(failure)
+        })
+    }
+
+    async fn create_one_time_token(
+        &self,
+        hash: &TokenHash,
+        user: UserId,
+        purpose: TokenPurpose,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO one_time_tokens (token_hash, user_id, purpose, expires_at, used_at) \
+                 VALUES ($1, $2, $3, $4, NULL)",
+            )
+            .bind(hash.0.to_vec())
+            .bind(user.to_string())
+            .bind(purpose.as_str())
+            .bind(secs(expires_at))
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(failure)
+        })
+    }
+
+    async fn spend_one_time_token(
+        &self,
+        hash: &TokenHash,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreFailure> {
+        let user: Option<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 \
+                 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+            )
+            .bind(secs(now))
+            .bind(hash.0.to_vec())
+            .bind(purpose.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(failure)?
+        });
+        user.map(|u| parse(&u)).transpose()
+    }
+
+    async fn mark_email_verified(
+        &self,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
+                .bind(secs(at))
+                .bind(user.to_string())
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(failure)
+        })
+    }
+
+    async fn delete_all_sessions(&self, user: UserId) -> Result<u64, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.to_string())
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())

@@ -28,6 +28,12 @@ pub(crate) fn router() -> Router<App> {
         .route("/api/v1/sessions/current", delete(delete_session_current))
         .route("/api/v1/me", get(get_me))
         .route("/api/v1/me/password", post(post_me_password))
+        .route("/api/v1/email-verification", post(post_email_verification))
+        .route("/api/v1/password-reset", post(post_password_reset))
+        .route(
+            "/api/v1/password-reset/confirm",
+            post(post_password_reset_confirm),
+        )
 }
 
 /// JSON that answers a malformed body with a problem, not axum's plain text.
@@ -319,6 +325,57 @@ async fn get_me(
             })
             .collect(),
     }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenRequest {
+    token: SecretString,
+}
+
+/// `POST /api/v1/email-verification` `{token}`: confirms the address the link went to.
+async fn post_email_verification(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> Result<StatusCode, Problem> {
+    app.verify_email(body.token.expose_secret(), &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ResetRequest {
+    email: String,
+}
+
+/// `POST /api/v1/password-reset` `{email}`: 202 whoever the address belongs to.
+async fn post_password_reset(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> Result<Response, Problem> {
+    app.request_password_reset(&body.email, &meta).await?;
+    let body = Accepted {
+        status: "if the address has an account, a link is on its way",
+    };
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ResetConfirm {
+    token: SecretString,
+    new_password: SecretString,
+}
+
+/// `POST /api/v1/password-reset/confirm` `{token, new_password}`: sets the password and
+/// ends every session of the user.
+async fn post_password_reset_confirm(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<ResetConfirm>,
+) -> Result<StatusCode, Problem> {
+    app.confirm_password_reset(body.token.expose_secret(), body.new_password, &meta)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -53,7 +53,8 @@ pub struct ServeConfig {
     pub test_clock_file: Option<PathBuf>,
     pub mail: MailConfig,
     /// Where users reach the site, without a trailing slash: the base of links in mails.
-    pub public_url: String,
+    /// `None`: `https://localhost:<the bound HTTPS port>`.
+    pub public_url: Option<String>,
 }
 
 /// How mail is delivered.
@@ -151,13 +152,9 @@ impl ServeConfig {
             );
         }
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        let public_url = s
-            .public_url
-            .unwrap_or_else(|| format!("https://localhost:{}", listen.port()))
-            .trim_end_matches('/')
-            .to_owned();
-        if !public_url.starts_with("https://") {
-            bail!("public_url must be an https:// address, not {public_url}");
+        let public_url = s.public_url.map(|url| url.trim_end_matches('/').to_owned());
+        if let Some(url) = public_url.as_ref().filter(|u| !u.starts_with("https://")) {
+            bail!("public_url must be an https:// address, not {url}");
         }
 
         Ok(ServeConfig {

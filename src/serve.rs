@@ -108,7 +108,11 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .transpose()?;
     announce(https_addr, redirect_addr, dev_ca.as_deref())?;
 
-    let app = build_app(&config, &keyring, &database)?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("https://localhost:{}", https_addr.port()));
+    let app = build_app(&config, &keyring, &database, public_url)?;
     let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
     let redirect = redirect_router(https_addr.port());
     let served = serve(
@@ -128,7 +132,12 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
 }
 
 /// The use cases with their concrete ports.
-fn build_app(config: &ServeConfig, keyring: &Keyring, database: &Database) -> anyhow::Result<App> {
+fn build_app(
+    config: &ServeConfig,
+    keyring: &Keyring,
+    database: &Database,
+    public_url: String,
+) -> anyhow::Result<App> {
     let clock: Arc<dyn Clock> = match &config.test_clock_file {
         Some(file) => Arc::new(OffsetFileClock(file.clone())),
         None => Arc::new(SystemClock),
@@ -144,7 +153,7 @@ fn build_app(config: &ServeConfig, keyring: &Keyring, database: &Database) -> an
         accounts: Arc::new(database.clone()),
         clock,
         mailer: Arc::from(crate::mailer::from_config(&config.mail)?),
-        public_url: config.public_url.clone(),
+        public_url,
         hashes: HashPool::new(
             PasswordHashing::new(config.hash_params)?,
             config.hash_concurrency,

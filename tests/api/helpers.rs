@@ -146,6 +146,12 @@ impl Launch {
         self
     }
 
+    /// Sends the server's mail to `mailbox`.
+    pub fn mail_to(mut self, mailbox: &crate::mailbox::Mailbox) -> Launch {
+        self.args.extend(mailbox.args());
+        self
+    }
+
     pub fn env(mut self, name: &str, value: impl Into<String>) -> Launch {
         self.env.push((name.to_owned(), value.into()));
         self

@@ -7,12 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod mailbox;
 
 mod accounts;
 mod cli;
 mod headers;
 mod health;
 mod logging;
+mod recovery;
 mod redirect;
 mod startup;
 mod storage;

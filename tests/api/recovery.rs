@@ -82,3 +82,59 @@ on_both_backends! {
         assert!(app.sign_in(EMAIL, PASSWORD).await.is_ok(), "the password is unchanged");
     }
 }
+
+on_both_backends! {
+    async fn api_tokens_need_a_verified_manager_are_shown_once_and_die_with_their_creators_right(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        app.sign_up(EMAIL, PASSWORD).await;
+        let session = app.sign_in(EMAIL, PASSWORD).await.unwrap();
+        let me = app.get_json("/api/v1/me", &session).await.1;
+        let account = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+        assert_eq!(me["memberships"][0]["role"], "owner");
+        let tokens = format!("/api/v1/accounts/{account}/tokens");
+        let new_token = json!({"name": "CI export", "scope": "read", "expires_in_days": 30});
+
+        let (status, answer) = app.post_json(&tokens, new_token.clone(), Some(&session)).await;
+        assert_eq!(status, 403, "{answer}");
+        assert_eq!(answer["type"], "urn:skjold:problem:verification-required");
+        let verify = token_in(&mailbox.wait_for(EMAIL, "Confirm your e-mail address").await);
+        assert_eq!(app.post_json("/api/v1/email-verification", json!({"token": verify}), None).await.0, 204);
+
+        let too_long = json!({"name": "x", "scope": "read", "expires_in_days": 366});
+        assert_eq!(app.post_json(&tokens, too_long, Some(&session)).await.0, 422, "at most a year");
+        let (status, created) = app.post_json(&tokens, new_token, Some(&session)).await;
+        assert_eq!(status, 201, "{created}");
+        let secret = created["token"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("skjt_"));
+        let (_, list) = app.get_json(&tokens, &session).await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        assert!(list[0].get("token").is_none(), "shown once, never listed");
+        assert!(list[0]["last_used_at"].is_null());
+
+        let account_url = format!("/api/v1/accounts/{account}");
+        let (status, body) = app.get_json(&account_url, &secret).await;
+        assert_eq!((status, body["name"].as_str()), (200, Some("Integrera AS")));
+        assert!(!app.get_json(&tokens, &session).await.1[0]["last_used_at"].is_null(), "use is recorded");
+
+        // Another tenant: the same answer as for nothing at all (ASVS 8.4.1).
+        app.sign_up("mallory@example.no", "mallory's own long passphrase").await;
+        let mallory = app.sign_in("mallory@example.no", "mallory's own long passphrase").await.unwrap();
+        let theirs = app.get_json("/api/v1/me", &mallory).await.1["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+        assert_eq!(app.get_json(&account_url, &mallory).await.0, 404);
+        assert_eq!(app.get_json(&tokens, &mallory).await.0, 404);
+        assert_eq!(app.get_json(&format!("/api/v1/accounts/{theirs}"), &secret).await.0, 404, "a token works for its own account only");
+        assert_eq!(app.get_json(&format!("/api/v1/accounts/{}", uuid::Uuid::new_v4()), &mallory).await.0, 404);
+
+        // When its creator is no longer an owner or admin, the token stops working.
+        app.db_execute("UPDATE memberships SET role = $1 WHERE role = 'owner'", "member").await;
+        assert_eq!(app.get_json(&account_url, &secret).await.0, 401);
+        app.db_execute("UPDATE memberships SET role = $1 WHERE role = 'member'", "owner").await;
+        assert_eq!(app.get_json(&account_url, &secret).await.0, 200);
+
+        let id = created["id"].as_str().unwrap();
+        let revoke = app.client.delete(app.url(&format!("{tokens}/{id}"))).bearer_auth(&session).send().await.unwrap();
+        assert_eq!(revoke.status(), 204);
+        assert_eq!(app.get_json(&account_url, &secret).await.0, 401);
+        assert!(app.get_json(&tokens, &session).await.1.as_array().unwrap().is_empty());
+    }
+}

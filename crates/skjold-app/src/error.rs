@@ -20,6 +20,15 @@ pub enum AppError {
     /// A link from an e-mail that is unknown, used or expired: one answer for all three.
     #[error("this link is invalid or has expired; ask for a new one")]
     InvalidLink,
+    /// The caller is a member but their role does not allow this.
+    #[error("your role in this account does not allow this")]
+    Forbidden,
+    /// The caller must verify their e-mail address first.
+    #[error("confirm your e-mail address first: follow the link we sent you")]
+    VerificationRequired,
+    /// Input that breaks a rule, said for the person.
+    #[error("{0}")]
+    InvalidInput(&'static str),
     /// No such thing, or not the caller's: the two are answered alike (no IDOR oracle).
     #[error("not found")]
     NotFound,

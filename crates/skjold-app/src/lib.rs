@@ -3,6 +3,7 @@
 //!
 //! Nothing here knows about HTTP: the `http` crate turns requests into these calls.
 
+mod api_tokens;
 mod auth;
 mod error;
 mod hashing;
@@ -10,13 +11,14 @@ mod health;
 mod ports;
 mod recovery;
 
+pub use api_tokens::{AccountPrincipal, AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
 pub use auth::{Caller, IssuedSession, Me, RequestMeta, SessionView};
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
 pub use ports::{
-    AccountStore, AuditEvent, Clock, Mailer, Membership, NewSession, NewUser, StoreFailure,
-    StoredSession, StoredUser, TokenPurpose,
+    AccountStore, ApiScope, AuditEvent, Clock, Mailer, Membership, NewSession, NewUser,
+    StoreFailure, StoredApiToken, StoredSession, StoredUser, TokenPurpose,
 };
 
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use skjold_crypto::TokenHash;
-use skjold_domain::{AccountId, Role, SessionId, UserId};
+use skjold_domain::{AccountId, ApiTokenId, Role, SessionId, UserId};
 use time::OffsetDateTime;
 
 /// The current time. A parameter, so tests can move it (idle timeouts, lifetimes).
@@ -140,6 +140,68 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<(), StoreFailure>;
     /// Ends every session of `user`; how many.
     async fn delete_all_sessions(&self, user: UserId) -> Result<u64, StoreFailure>;
+    /// The caller's role in `account`, or `None` if not a member.
+    async fn role_in(&self, user: UserId, account: AccountId)
+    -> Result<Option<Role>, StoreFailure>;
+    async fn account_name(&self, account: AccountId) -> Result<Option<String>, StoreFailure>;
+    async fn create_api_token(
+        &self,
+        token: &StoredApiToken,
+        hash: &TokenHash,
+    ) -> Result<(), StoreFailure>;
+    /// The account's tokens that are not revoked, newest first.
+    async fn api_tokens(&self, account: AccountId) -> Result<Vec<StoredApiToken>, StoreFailure>;
+    async fn api_token_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<StoredApiToken>, StoreFailure>;
+    /// Revokes a token of `account`; whether there was one to revoke.
+    async fn revoke_api_token(
+        &self,
+        account: AccountId,
+        id: ApiTokenId,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreFailure>;
+    async fn touch_api_token(&self, id: ApiTokenId, at: OffsetDateTime)
+    -> Result<(), StoreFailure>;
+}
+
+/// An API token as stored (its secret only as a hash, elsewhere).
+#[derive(Debug, Clone)]
+pub struct StoredApiToken {
+    pub id: ApiTokenId,
+    pub account_id: AccountId,
+    pub created_by: UserId,
+    pub name: String,
+    pub scope: ApiScope,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+}
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiScope {
+    Read,
+    Write,
+}
+
+impl ApiScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiScope::Read => "read",
+            ApiScope::Write => "write",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ApiScope> {
+        match text {
+            "read" => Some(ApiScope::Read),
+            "write" => Some(ApiScope::Write),
+            _ => None,
+        }
+    }
 }
 
 /// What a one-time token is for.

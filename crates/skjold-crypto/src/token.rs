@@ -25,6 +25,7 @@ pub enum TokenKind {
     Session,
     EmailVerification,
     PasswordReset,
+    ApiToken,
 }
 
 impl TokenKind {
@@ -33,6 +34,7 @@ impl TokenKind {
             TokenKind::Session => "skjs_",
             TokenKind::EmailVerification => "skjv_",
             TokenKind::PasswordReset => "skjr_",
+            TokenKind::ApiToken => "skjt_",
         }
     }
 }

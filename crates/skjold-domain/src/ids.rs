@@ -48,6 +48,10 @@ uuid_id!(
     UserId
 );
 uuid_id!(
+    /// One API token. Public (it appears in token lists); the token itself is the secret.
+    ApiTokenId
+);
+uuid_id!(
     /// One signed-in session. Public (it appears in session lists); the token is the secret.
     SessionId
 );

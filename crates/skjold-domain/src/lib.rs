@@ -15,7 +15,7 @@ mod user_agent;
 pub use account_name::{AccountName, AccountNameError};
 pub use email::{EmailAddress, EmailError};
 pub use environment::{Environment, ParseEnvironmentError};
-pub use ids::{AccountId, SessionId, UserId};
+pub use ids::{AccountId, ApiTokenId, SessionId, UserId};
 pub use key_id::{KeyId, ParseKeyIdError};
 pub use password::{
     DEFAULT_MIN_LENGTH, InvalidMinLength, LOWEST_MIN_LENGTH, MAX_LENGTH, NewPassword,

@@ -21,6 +21,10 @@ pub enum Problem {
     WrongCurrentPassword,
     /// A link from an e-mail that is unknown, used or expired.
     InvalidLink,
+    /// A member whose role does not allow this.
+    Forbidden,
+    /// The address must be verified first.
+    VerificationRequired,
     /// A cookie-authenticated change that did not come from this site (CSRF).
     CrossSiteRequest,
     /// Input that breaks a rule; the detail says which, in words for the person.
@@ -45,7 +49,10 @@ impl Problem {
             Problem::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Problem::MalformedBody | Problem::InvalidLink => StatusCode::BAD_REQUEST,
             Problem::InvalidCredentials | Problem::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Problem::WrongCurrentPassword | Problem::CrossSiteRequest => StatusCode::FORBIDDEN,
+            Problem::WrongCurrentPassword
+            | Problem::CrossSiteRequest
+            | Problem::Forbidden
+            | Problem::VerificationRequired => StatusCode::FORBIDDEN,
             Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -72,6 +79,14 @@ impl Problem {
             Problem::WrongCurrentPassword => (
                 "urn:skjold:problem:wrong-current-password",
                 "The current password is wrong",
+            ),
+            Problem::Forbidden => (
+                "urn:skjold:problem:forbidden",
+                "Your role in this account does not allow this",
+            ),
+            Problem::VerificationRequired => (
+                "urn:skjold:problem:verification-required",
+                "Confirm your e-mail address first: follow the link we sent you",
             ),
             Problem::InvalidLink => (
                 "urn:skjold:problem:invalid-link",
@@ -130,6 +145,9 @@ impl From<AppError> for Problem {
             AppError::InvalidCredentials => Problem::InvalidCredentials,
             AppError::NotFound => Problem::NotFound,
             AppError::InvalidLink => Problem::InvalidLink,
+            AppError::Forbidden => Problem::Forbidden,
+            AppError::VerificationRequired => Problem::VerificationRequired,
+            AppError::InvalidInput(text) => Problem::Invalid(text.to_owned()),
             AppError::Unauthenticated => Problem::Unauthenticated,
             AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,
             AppError::Email(e) => Problem::Invalid(e.to_string()),

@@ -6,11 +6,11 @@
 
 use async_trait::async_trait;
 use skjold_app::{
-    AccountStore, AuditEvent, Membership, NewSession, NewUser, StoreFailure, StoredSession,
-    StoredUser, TokenPurpose,
+    AccountStore, ApiScope, AuditEvent, Membership, NewSession, NewUser, StoreFailure,
+    StoredApiToken, StoredSession, StoredUser, TokenPurpose,
 };
 use skjold_crypto::TokenHash;
-use skjold_domain::{AccountId, SessionId, UserId};
+use skjold_domain::{AccountId, ApiTokenId, Role, SessionId, UserId};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -44,6 +44,38 @@ fn time_of(secs: i64) -> Result<OffsetDateTime, StoreFailure> {
 fn parse<T: std::str::FromStr>(text: &str) -> Result<T, StoreFailure> {
     text.parse()
         .map_err(|_| StoreFailure::Other(format!("malformed value {text:?} in the database")))
+}
+
+const API_TOKEN_COLUMNS: &str = "id, account_id, created_by, name, scope, created_at, \
+     expires_at, last_used_at, revoked_at";
+
+/// A row of `api_tokens` as both backends return it.
+type ApiTokenRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn api_token_of(row: ApiTokenRow) -> Result<StoredApiToken, StoreFailure> {
+    let (id, account, by, name, scope, created, expires, used, revoked) = row;
+    Ok(StoredApiToken {
+        id: parse(&id)?,
+        account_id: parse(&account)?,
+        created_by: parse(&by)?,
+        name,
+        scope: ApiScope::parse(&scope)
+            .ok_or_else(|| StoreFailure::Other(format!("unknown scope {scope:?}")))?,
+        created_at: time_of(created)?,
+        expires_at: time_of(expires)?,
+        last_used_at: used.map(time_of).transpose()?,
+        revoked: revoked.is_some(),
+    })
 }
 
 const USER_COLUMNS: &str =
@@ -384,6 +416,130 @@ impl AccountStore for Database {
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())
+                .map_err(failure)
+        })
+    }
+
+    async fn role_in(
+        &self,
+        user: UserId,
+        account: AccountId,
+    ) -> Result<Option<Role>, StoreFailure> {
+        let role: Option<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT role FROM memberships WHERE user_id = $1 AND account_id = $2",
+            )
+            .bind(user.to_string())
+            .bind(account.to_string())
+            .fetch_optional(pool)
+            .await
+            .map_err(failure)?
+        });
+        role.map(|r| parse(&r)).transpose()
+    }
+
+    async fn account_name(&self, account: AccountId) -> Result<Option<String>, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+                .bind(account.to_string())
+                .fetch_optional(pool)
+                .await
+                .map_err(failure)
+        })
+    }
+
+    async fn create_api_token(
+        &self,
+        t: &StoredApiToken,
+        hash: &TokenHash,
+    ) -> Result<(), StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO api_tokens (id, account_id, created_by, name, scope, token_hash, \
+                 created_at, expires_at, last_used_at, revoked_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL)",
+            )
+            .bind(t.id.to_string())
+            .bind(t.account_id.to_string())
+            .bind(t.created_by.to_string())
+            .bind(&t.name)
+            .bind(t.scope.as_str())
+            .bind(hash.0.to_vec())
+            .bind(secs(t.created_at))
+            .bind(secs(t.expires_at))
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(failure)
+        })
+    }
+
+    async fn api_tokens(&self, account: AccountId) -> Result<Vec<StoredApiToken>, StoreFailure> {
+        let sql = format!(
+            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE account_id = $1 \
+             AND revoked_at IS NULL ORDER BY created_at DESC, id"
+        );
+        on_pool!(self, |pool| {
+            sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(sql))
+                .bind(account.to_string())
+                .fetch_all(pool)
+                .await
+                .map_err(failure)?
+                .into_iter()
+                .map(api_token_of)
+                .collect()
+        })
+    }
+
+    async fn api_token_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<StoredApiToken>, StoreFailure> {
+        let sql = format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1");
+        on_pool!(self, |pool| {
+            sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(sql))
+                .bind(hash.0.to_vec())
+                .fetch_optional(pool)
+                .await
+                .map_err(failure)?
+                .map(api_token_of)
+                .transpose()
+        })
+    }
+
+    async fn revoke_api_token(
+        &self,
+        account: AccountId,
+        id: ApiTokenId,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 \
+                 AND revoked_at IS NULL",
+            )
+            .bind(secs(at))
+            .bind(id.to_string())
+            .bind(account.to_string())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected() > 0)
+            .map_err(failure)
+        })
+    }
+
+    async fn touch_api_token(
+        &self,
+        id: ApiTokenId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(secs(at))
+                .bind(id.to_string())
+                .execute(pool)
+                .await
+                .map(|_| ())
                 .map_err(failure)
         })
     }

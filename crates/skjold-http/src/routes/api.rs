@@ -29,6 +29,15 @@ pub(crate) fn router() -> Router<App> {
         .route("/api/v1/me", get(get_me))
         .route("/api/v1/me/password", post(post_me_password))
         .route("/api/v1/email-verification", post(post_email_verification))
+        .route("/api/v1/accounts/{account_id}", get(get_account))
+        .route(
+            "/api/v1/accounts/{account_id}/tokens",
+            get(get_tokens).post(post_tokens),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/tokens/{token_id}",
+            delete(delete_token),
+        )
         .route("/api/v1/password-reset", post(post_password_reset))
         .route(
             "/api/v1/password-reset/confirm",
@@ -81,24 +90,34 @@ impl FromRequestParts<App> for Authenticated {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let Credential(token) = Credential::from_request_parts(parts, app).await?;
+        Ok(Authenticated(app.authenticate(&token).await?))
+    }
+}
+
+/// The presented secret: `Authorization: Bearer <token>` or, for browsers, the session
+/// cookie. Not yet checked; the use case decides what it is worth.
+pub(crate) struct Credential(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Credential {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        let token = match bearer {
-            Some(token) => token.trim().to_owned(),
-            None => {
-                let token = session_cookie(&parts.headers).ok_or(Problem::Unauthenticated)?;
-                // A browser sends the cookie with any request, also one a foreign page
-                // makes it send: a change must prove it comes from this site.
-                if !parts.method.is_safe() && !same_site(parts) {
-                    return Err(Problem::CrossSiteRequest);
-                }
-                token
-            }
-        };
-        Ok(Authenticated(app.authenticate(&token).await?))
+        if let Some(token) = bearer {
+            return Ok(Credential(token.trim().to_owned()));
+        }
+        let token = session_cookie(&parts.headers).ok_or(Problem::Unauthenticated)?;
+        // A browser sends the cookie with any request, also one a foreign page makes it
+        // send: a change must prove it comes from this site.
+        if !parts.method.is_safe() && !same_site(parts) {
+            return Err(Problem::CrossSiteRequest);
+        }
+        Ok(Credential(token))
     }
 }
 
@@ -325,6 +344,118 @@ async fn get_me(
             })
             .collect(),
     }))
+}
+
+/// An id from the path; one that does not parse names nothing, so it is a 404.
+fn id<T: std::str::FromStr>(text: &str) -> Result<T, Problem> {
+    text.parse().map_err(|_| Problem::NotFound)
+}
+
+#[derive(Serialize)]
+struct AccountBody {
+    id: String,
+    name: String,
+}
+
+/// `GET /api/v1/accounts/{account_id}`: for its members and its API tokens.
+async fn get_account(
+    State(app): State<App>,
+    Credential(token): Credential,
+    Path(account_id): Path<String>,
+) -> Result<Json<AccountBody>, Problem> {
+    let account = id(&account_id)?;
+    let principal = app.authenticate_for_account(&token, account).await?;
+    let view = app.account(principal, account).await?;
+    Ok(Json(AccountBody {
+        id: view.id.to_string(),
+        name: view.name,
+    }))
+}
+
+#[derive(Serialize)]
+struct ApiTokenBody {
+    id: String,
+    name: String,
+    scope: &'static str,
+    created_at: String,
+    expires_at: String,
+    last_used_at: Option<String>,
+    /// Only in the answer to its creation: shown once, never again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+fn api_token_body(
+    t: &skjold_app::StoredApiToken,
+    token: Option<String>,
+) -> Result<ApiTokenBody, Problem> {
+    Ok(ApiTokenBody {
+        id: t.id.to_string(),
+        name: t.name.clone(),
+        scope: t.scope.as_str(),
+        created_at: rfc3339(t.created_at)?,
+        expires_at: rfc3339(t.expires_at)?,
+        last_used_at: t.last_used_at.map(rfc3339).transpose()?,
+        token,
+    })
+}
+
+/// `GET /api/v1/accounts/{account_id}/tokens`.
+async fn get_tokens(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+    Path(account_id): Path<String>,
+) -> Result<Json<Vec<ApiTokenBody>>, Problem> {
+    let tokens = app.api_tokens(caller, id(&account_id)?).await?;
+    tokens
+        .iter()
+        .map(|t| api_token_body(t, None))
+        .collect::<Result<_, _>>()
+        .map(Json)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewTokenRequest {
+    name: String,
+    scope: String,
+    expires_in_days: i64,
+}
+
+/// `POST /api/v1/accounts/{account_id}/tokens`: 201 with the token, shown this once.
+async fn post_tokens(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    Path(account_id): Path<String>,
+    ApiJson(body): ApiJson<NewTokenRequest>,
+) -> Result<Response, Problem> {
+    let created = app
+        .create_api_token(
+            caller,
+            id(&account_id)?,
+            &body.name,
+            &body.scope,
+            body.expires_in_days,
+            &meta,
+        )
+        .await?;
+    let body = api_token_body(
+        &created.stored,
+        Some(created.token.expose_secret().to_owned()),
+    )?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `DELETE /api/v1/accounts/{account_id}/tokens/{token_id}`.
+async fn delete_token(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    Path((account_id, token_id)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    app.revoke_api_token(caller, id(&account_id)?, id(&token_id)?, &meta)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

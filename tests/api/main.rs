@@ -14,6 +14,7 @@ mod cli;
 mod headers;
 mod health;
 mod logging;
+mod openapi;
 mod recovery;
 mod redirect;
 mod startup;

@@ -32,8 +32,10 @@ pub enum Problem {
     Internal,
 }
 
-#[derive(Serialize)]
-struct Body {
+/// The JSON of every error answer (RFC 9457).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub(crate) struct ProblemBody {
     #[serde(rename = "type")]
     type_uri: &'static str,
     title: &'static str,
@@ -116,7 +118,7 @@ impl IntoResponse for Problem {
         };
         let mut response = (
             status,
-            Json(Body {
+            Json(ProblemBody {
                 type_uri,
                 title,
                 status: status.as_u16(),

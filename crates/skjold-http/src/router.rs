@@ -2,7 +2,7 @@
 //! passes through.
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request};
+use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::middleware;
 use axum::routing::get;
 use skjold_app::App;
@@ -13,7 +13,6 @@ use tower_http::trace::TraceLayer;
 use crate::client_ip::{TrustedProxies, attach_client_ip};
 use crate::problem::not_found;
 use crate::request_span::{make_span, on_response};
-use crate::routes::health::{get_healthz, get_readyz};
 use crate::security_headers::with_security_headers;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -27,10 +26,15 @@ fn new_request_id<B>(_: &Request<B>) -> Option<HeaderValue> {
 /// Every route of the HTTPS listener. Layers run outermost first: request id, span,
 /// client address, security headers, handler.
 pub fn public_router(app: App, proxies: TrustedProxies) -> Router {
+    let (api, openapi) = crate::routes::api::router();
+    // Serialised once: the document is fixed for the life of the process.
+    let document = openapi.to_json().unwrap_or_default();
     let routes = Router::new()
-        .route("/healthz", get(get_healthz))
-        .route("/readyz", get(get_readyz))
-        .merge(crate::routes::api::router())
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
+        )
         .fallback(not_found)
         .with_state(app);
     with_security_headers(routes)

@@ -9,10 +9,27 @@ use skjold_app::{App, Readiness};
 
 use crate::problem::Problem;
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The process is alive"),
+    ),
+)]
 pub(crate) async fn get_healthz() -> Response {
     Json(json!({ "status": "ok" })).into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database answers"),
+        (status = 503, description = "Not ready", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
 pub(crate) async fn get_readyz(State(app): State<App>) -> Response {
     match app.readiness().await {
         Readiness::Ready => Json(json!({ "status": "ready" })).into_response(),

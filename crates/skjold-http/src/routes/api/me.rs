@@ -1,0 +1,95 @@
+//! `/api/v1/me`: the signed-in user.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use skjold_app::App;
+use utoipa::ToSchema;
+
+use super::sessions::{SessionCreated, session_created};
+use super::{ApiJson, Authenticated, Meta};
+use crate::problem::{Problem, ProblemBody};
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct MembershipBody {
+    account_id: String,
+    account_name: String,
+    role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct MeBody {
+    id: String,
+    email: String,
+    email_verified: bool,
+    memberships: Vec<MembershipBody>,
+}
+
+/// `GET /api/v1/me`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "me",
+    responses(
+        (status = 200, description = "The signed-in user and their memberships", body = MeBody),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn get_me(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<MeBody>, Problem> {
+    let me = app.me(caller).await?;
+    Ok(Json(MeBody {
+        id: me.id.to_string(),
+        email: me.email,
+        email_verified: me.email_verified,
+        memberships: me
+            .memberships
+            .into_iter()
+            .map(|m| MembershipBody {
+                account_id: m.account_id.to_string(),
+                account_name: m.account_name,
+                role: m.role.to_string(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct PasswordChange {
+    #[schema(value_type = String, format = Password)]
+    current_password: SecretString,
+    #[schema(value_type = String, format = Password)]
+    new_password: SecretString,
+}
+
+/// `POST /api/v1/me/password`: answers with the caller's new session (the old token ends,
+/// as do all the user's other sessions).
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "me",
+    request_body = PasswordChange,
+    responses(
+        (status = 201, description = "Changed; every other session ended, this one replaced", body = SessionCreated),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The current password is wrong", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "The new password breaks a rule", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn post_me_password(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Response, Problem> {
+    session_created(
+        app.change_password(caller, body.current_password, body.new_password, &meta)
+            .await?,
+    )
+}

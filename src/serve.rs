@@ -151,6 +151,7 @@ fn build_app(
     Ok(App::new(AppParts {
         probe: Arc::new(database.clone()),
         accounts: Arc::new(database.clone()),
+        profiles: Arc::new(database.clone()),
         clock,
         mailer: Arc::from(crate::mailer::from_config(&config.mail)?),
         public_url,

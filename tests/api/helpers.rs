@@ -374,6 +374,16 @@ impl TestApp {
     /// Runs `sql` against the server's database, from outside (the way a person with a
     /// copy of the database would look), and returns the first column of the first row.
     pub async fn db_text(&self, sql: &str) -> String {
+        self.db_value(sql).await
+    }
+
+    /// Like [`TestApp::db_text`], for a value of any type both drivers decode.
+    pub async fn db_value<T>(&self, sql: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+        T: Send + Unpin,
+    {
         match self.backend {
             Backend::Sqlite => {
                 let mut conn = self.sqlite().await;
@@ -444,7 +454,19 @@ impl TestApp {
         body: serde_json::Value,
         token: Option<&str>,
     ) -> (u16, serde_json::Value) {
-        let mut request = self.client.post(self.url(path)).json(&body);
+        self.send_json(reqwest::Method::POST, path, body, token)
+            .await
+    }
+
+    /// A request with a JSON body; returns the status and the JSON answer.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.client.request(method, self.url(path)).json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -15,6 +15,7 @@ mod headers;
 mod health;
 mod logging;
 mod openapi;
+mod profile;
 mod recovery;
 mod redirect;
 mod startup;

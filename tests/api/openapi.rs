@@ -19,7 +19,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("delete", "/api/v1/sessions/current"),
     ("delete", "/api/v1/sessions/{id}"),
     ("get", "/api/v1/me"),
-    // PATCH_ME
+    ("patch", "/api/v1/me"),
+    ("post", "/api/v1/me/email/confirm"),
     ("post", "/api/v1/me/password"),
     ("post", "/api/v1/email-verification"),
     ("post", "/api/v1/password-reset"),

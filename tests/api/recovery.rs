@@ -10,7 +10,7 @@ const EMAIL: &str = "kari.nordmann@example.no";
 const PASSWORD: &str = "korrekt hest batteri stift";
 const NEW_PASSWORD: &str = "a completely different passphrase";
 
-async fn with_mailbox(backend: Backend) -> Option<(TestApp, Mailbox)> {
+pub(crate) async fn with_mailbox(backend: Backend) -> Option<(TestApp, Mailbox)> {
     let mailbox = Mailbox::start().await;
     let launch = Launch::new(backend).await?;
     let app = launch

@@ -9,9 +9,7 @@ use time::OffsetDateTime;
 
 use crate::App;
 use crate::error::AppError;
-use crate::ports::{
-    AuditEvent, Membership, NewSession, NewUser, StoreFailure, StoredSession, StoredUser,
-};
+use crate::ports::{AuditEvent, NewSession, NewUser, StoreFailure, StoredSession, StoredUser};
 
 /// Where a request came from, as far as the use cases care.
 #[derive(Debug, Clone)]
@@ -46,16 +44,7 @@ pub struct SessionView {
     pub current: bool,
 }
 
-/// The signed-in user, for `GET /me`.
-#[derive(Debug, Clone)]
-pub struct Me {
-    pub id: UserId,
-    pub email: String,
-    pub email_verified: bool,
-    pub memberships: Vec<Membership>,
-}
-
-const EMAIL_FIELD: &str = "email";
+pub(crate) const EMAIL_FIELD: &str = "email";
 
 /// The network a client address belongs to: /24 for IPv4, /48 for IPv6. Enough to tell
 /// "same office" from "other continent" in a session list, not enough to single out a
@@ -71,10 +60,6 @@ fn ip_prefix(ip: IpAddr) -> String {
             format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
         }
     }
-}
-
-fn email_at(user: UserId) -> String {
-    user.to_string()
 }
 
 impl App {
@@ -117,17 +102,7 @@ impl App {
         let now = self.clock.now();
         let user = UserId::new();
         let account = AccountId::new();
-        let sealed = self
-            .cipher
-            .seal(
-                email.as_str(),
-                FieldContext {
-                    table: "users",
-                    column: EMAIL_FIELD,
-                    row: &email_at(user),
-                },
-            )
-            .map_err(|e| AppError::unexpected(e.to_string()))?;
+        let sealed = self.seal_user_field(user, EMAIL_FIELD, email.as_str())?;
         let created = self
             .accounts
             .create_account_with_owner(
@@ -242,6 +217,24 @@ impl App {
         Ok(issued)
     }
 
+    /// Replaces the caller's session after a change that raised the user's security stamp
+    /// to `stamp`: every other session has died with the old stamp, this one continues
+    /// under a new token (no fixation).
+    pub(crate) async fn reissue_session(
+        &self,
+        caller: Caller,
+        user: &StoredUser,
+        stamp: i64,
+        meta: &RequestMeta,
+    ) -> Result<IssuedSession, AppError> {
+        self.accounts.delete_session(caller.session_id).await?;
+        let user = StoredUser {
+            security_stamp: stamp,
+            ..user.clone()
+        };
+        self.issue_session(&user, meta).await
+    }
+
     /// Checks a presented session token, on every request: it must exist, be neither idle
     /// past the idle timeout nor past its absolute lifetime, and carry its user's current
     /// security stamp. A dead session is deleted on the spot.
@@ -333,15 +326,42 @@ impl App {
         Ok(self.accounts.user_by_email_index(&index).await?)
     }
 
-    fn open_email(&self, user: &StoredUser) -> Result<String, AppError> {
+    /// Encrypts a field of the users row of `user` (C17), bound to that row and column.
+    pub(crate) fn seal_user_field(
+        &self,
+        user: UserId,
+        column: &str,
+        value: &str,
+    ) -> Result<Vec<u8>, AppError> {
         let at = FieldContext {
             table: "users",
-            column: EMAIL_FIELD,
-            row: &email_at(user.id),
+            column,
+            row: &user.to_string(),
         };
         self.cipher
-            .open(&user.email_sealed, at)
+            .seal(value, at)
             .map_err(|e| AppError::unexpected(e.to_string()))
+    }
+
+    /// Decrypts what [`App::seal_user_field`] sealed.
+    pub(crate) fn open_user_field(
+        &self,
+        user: UserId,
+        column: &str,
+        sealed: &[u8],
+    ) -> Result<String, AppError> {
+        let at = FieldContext {
+            table: "users",
+            column,
+            row: &user.to_string(),
+        };
+        self.cipher
+            .open(sealed, at)
+            .map_err(|e| AppError::unexpected(e.to_string()))
+    }
+
+    pub(crate) fn open_email(&self, user: &StoredUser) -> Result<String, AppError> {
+        self.open_user_field(user.id, EMAIL_FIELD, &user.email_sealed)
     }
 
     /// The address of `user`, decrypted, for sending a mail.
@@ -350,21 +370,6 @@ impl App {
             return Ok(None);
         };
         Ok(EmailAddress::parse(&self.open_email(&user)?).ok())
-    }
-
-    pub async fn me(&self, caller: Caller) -> Result<Me, AppError> {
-        let user = self
-            .accounts
-            .user(caller.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let email = self.open_email(&user)?;
-        Ok(Me {
-            id: user.id,
-            email,
-            email_verified: user.email_verified,
-            memberships: self.accounts.memberships(user.id).await?,
-        })
     }
 
     /// Changes the password (ASVS 6.2.3: the current one is required). Raises the security
@@ -377,40 +382,16 @@ impl App {
         new: SecretString,
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
-        let user = self
-            .accounts
-            .user(caller.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let verification = self
-            .hashes
-            .verify(
-                current.expose_secret().to_owned(),
-                Some(user.password_hash.clone()),
-            )
+        let user = self.current_user(caller).await?;
+        self.check_current_password(&user, &current, "password_change_failed", meta)
             .await?;
-        if verification == Verification::Mismatch {
-            self.accounts
-                .record(self.audit("password_change_failed", None, Some(user.id), Some(meta)))
-                .await?;
-            return Err(AppError::WrongCurrentPassword);
-        }
         let new = self.policy.check(new)?;
         let hash = self.hashes.hash(new.expose().to_owned()).await?;
         let stamp = self
             .accounts
             .set_password_hash(user.id, &hash, true)
             .await?;
-        self.accounts.delete_session(caller.session_id).await?;
-        let issued = self
-            .issue_session(
-                &StoredUser {
-                    security_stamp: stamp,
-                    ..user.clone()
-                },
-                meta,
-            )
-            .await?;
+        let issued = self.reissue_session(caller, &user, stamp, meta).await?;
         self.accounts
             .record(self.audit("password_changed", None, Some(user.id), Some(meta)))
             .await?;
@@ -418,6 +399,31 @@ impl App {
             self.mail(&email, "Your password was changed", "The password of your account was just changed. If this was not you, reset it now and contact us.").await;
         }
         Ok(issued)
+    }
+
+    /// Re-authentication before a change of key information (ASVS 6.2.3): a wrong
+    /// password is audited as `failed_action` and refused.
+    pub(crate) async fn check_current_password(
+        &self,
+        user: &StoredUser,
+        password: &SecretString,
+        failed_action: &'static str,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let verification = self
+            .hashes
+            .verify(
+                password.expose_secret().to_owned(),
+                Some(user.password_hash.clone()),
+            )
+            .await?;
+        if verification == Verification::Mismatch {
+            self.accounts
+                .record(self.audit(failed_action, None, Some(user.id), Some(meta)))
+                .await?;
+            return Err(AppError::WrongCurrentPassword);
+        }
+        Ok(())
     }
 
     /// Sends a mail; a failure is logged, not shown to the person who triggered it.

@@ -9,17 +9,20 @@ mod error;
 mod hashing;
 mod health;
 mod ports;
+mod profile;
 mod recovery;
 
 pub use api_tokens::{AccountPrincipal, AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
-pub use auth::{Caller, IssuedSession, Me, RequestMeta, SessionView};
+pub use auth::{Caller, IssuedSession, RequestMeta, SessionView};
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
 pub use ports::{
     AccountStore, ApiScope, AuditEvent, Clock, Mailer, Membership, NewSession, NewUser,
-    StoreFailure, StoredApiToken, StoredSession, StoredUser, TokenPurpose,
+    PendingEmail, ProfileStore, Sealed, StoreFailure, StoredApiToken, StoredSession, StoredUser,
+    TokenPurpose,
 };
+pub use profile::{Me, ProfileChange};
 
 use std::sync::Arc;
 
@@ -48,6 +51,7 @@ impl Default for SessionSettings {
 pub struct AppParts {
     pub probe: Arc<dyn HealthProbe>,
     pub accounts: Arc<dyn AccountStore>,
+    pub profiles: Arc<dyn ProfileStore>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
     pub hashes: HashPool,
@@ -70,6 +74,7 @@ impl std::fmt::Debug for AppParts {
 pub struct App {
     probe: Arc<dyn HealthProbe>,
     accounts: Arc<dyn AccountStore>,
+    profiles: Arc<dyn ProfileStore>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
     hashes: HashPool,
@@ -91,6 +96,7 @@ impl App {
         App {
             probe: parts.probe,
             accounts: parts.accounts,
+            profiles: parts.profiles,
             clock: parts.clock,
             mailer: parts.mailer,
             hashes: parts.hashes,

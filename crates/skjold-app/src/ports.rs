@@ -30,6 +30,52 @@ pub struct StoredUser {
     pub password_hash: String,
     pub security_stamp: i64,
     pub email_verified: bool,
+    /// The name the user chose, if any.
+    pub name: Option<Sealed>,
+}
+
+/// A field encrypted with the [`skjold_crypto::FieldCipher`] of master key `key_id`.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    pub bytes: Vec<u8>,
+    pub key_id: String,
+}
+
+/// A requested change of e-mail address, waiting for a click on the link sent to the new
+/// address. The new address is sealed for the users row it will replace.
+#[derive(Debug, Clone)]
+pub struct PendingEmail {
+    pub index: [u8; 32],
+    pub sealed: Sealed,
+}
+
+/// A user's own details: name and e-mail address.
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    async fn set_name(&self, user: UserId, name: &Sealed) -> Result<(), StoreFailure>;
+    async fn create_email_change(
+        &self,
+        hash: &TokenHash,
+        user: UserId,
+        new: &PendingEmail,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    /// Spends a change's token if it is `user`'s, unused and unexpired at `now`, in one
+    /// statement; the new address if so.
+    async fn spend_email_change(
+        &self,
+        hash: &TokenHash,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<Option<PendingEmail>, StoreFailure>;
+    /// Puts `new` in place of the user's address, verified at `at`, and raises the
+    /// security stamp, which it returns. `Conflict` if another user has the address.
+    async fn replace_email(
+        &self,
+        user: UserId,
+        new: &PendingEmail,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreFailure>;
 }
 
 #[derive(Debug, Clone)]

@@ -33,11 +33,17 @@ impl App {
         self.accounts
             .create_one_time_token(&hash, user, purpose, expires)
             .await?;
-        Ok(SecretString::from(format!(
+        Ok(self.link(path, &token))
+    }
+
+    /// The link to page `path` of the site that carries `token`. In the fragment, not the
+    /// query: browsers send neither fragment nor it to servers or in `Referer` headers.
+    pub(crate) fn link(&self, path: &str, token: &SecretString) -> SecretString {
+        SecretString::from(format!(
             "{}{path}#token={}",
             self.public_url,
             token.expose_secret()
-        )))
+        ))
     }
 
     /// Sends the link that verifies `email` for `user`.

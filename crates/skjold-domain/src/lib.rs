@@ -3,20 +3,20 @@
 //! A value of a type from this crate has been parsed, not merely checked: once a string
 //! has become an [`EmailAddress`] or an [`Environment`] it is valid wherever it travels.
 
-mod account_name;
 mod email;
 mod environment;
 mod ids;
 mod key_id;
+mod name;
 mod password;
 mod role;
 mod user_agent;
 
-pub use account_name::{AccountName, AccountNameError};
 pub use email::{EmailAddress, EmailError};
 pub use environment::{Environment, ParseEnvironmentError};
 pub use ids::{AccountId, ApiTokenId, SessionId, UserId};
 pub use key_id::{KeyId, ParseKeyIdError};
+pub use name::{AccountName, NameError, PersonName};
 pub use password::{
     DEFAULT_MIN_LENGTH, InvalidMinLength, LOWEST_MIN_LENGTH, MAX_LENGTH, NewPassword,
     PasswordPolicy, PasswordRejected,

@@ -154,7 +154,7 @@ impl From<AppError> for Problem {
             AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,
             AppError::Email(e) => Problem::Invalid(e.to_string()),
             AppError::Password(e) => Problem::Invalid(e.to_string()),
-            AppError::AccountName(e) => Problem::Invalid(e.to_string()),
+            AppError::Name(e) => Problem::Invalid(e.to_string()),
             AppError::Unexpected(text) => {
                 tracing::error!(error = %text, "request failed");
                 Problem::Internal

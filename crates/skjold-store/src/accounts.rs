@@ -1,12 +1,8 @@
 //! Accounts, users, memberships, sessions and audit events, on both backends.
-//!
-//! Each statement is written once with `$N` placeholders, which PostgreSQL takes natively
-//! and sqlx's SQLite driver binds by number too; [`on_pool!`] runs it on whichever pool
-//! this is. Times are stored as Unix seconds.
 
 use async_trait::async_trait;
 use skjold_app::{
-    AccountStore, ApiScope, AuditEvent, Membership, NewSession, NewUser, StoreFailure,
+    AccountStore, ApiScope, AuditEvent, Membership, NewSession, NewUser, Sealed, StoreFailure,
     StoredApiToken, StoredSession, StoredUser, TokenPurpose,
 };
 use skjold_crypto::TokenHash;
@@ -15,36 +11,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::database::Database;
-
-/// Runs `$body` with `$pool` bound to the SQLite or the PostgreSQL pool.
-macro_rules! on_pool {
-    ($db:expr, |$pool:ident| $body:expr) => {
-        match $db {
-            Database::Sqlite($pool) => $body,
-            Database::Postgres($pool) => $body,
-        }
-    };
-}
-
-fn failure(e: sqlx::Error) -> StoreFailure {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreFailure::Conflict,
-        _ => StoreFailure::Other(e.to_string()),
-    }
-}
-
-fn secs(t: OffsetDateTime) -> i64 {
-    t.unix_timestamp()
-}
-
-fn time_of(secs: i64) -> Result<OffsetDateTime, StoreFailure> {
-    OffsetDateTime::from_unix_timestamp(secs).map_err(|e| StoreFailure::Other(e.to_string()))
-}
-
-fn parse<T: std::str::FromStr>(text: &str) -> Result<T, StoreFailure> {
-    text.parse()
-        .map_err(|_| StoreFailure::Other(format!("malformed value {text:?} in the database")))
-}
+use crate::sql::{failure, on_pool, parse, secs, time_of};
 
 const API_TOKEN_COLUMNS: &str = "id, account_id, created_by, name, scope, created_at, \
      expires_at, last_used_at, revoked_at";
@@ -78,8 +45,8 @@ fn api_token_of(row: ApiTokenRow) -> Result<StoredApiToken, StoreFailure> {
     })
 }
 
-const USER_COLUMNS: &str =
-    "id, email_sealed, email_key_id, password_hash, security_stamp, email_verified_at";
+const USER_COLUMNS: &str = "id, email_sealed, email_key_id, password_hash, security_stamp, \
+     email_verified_at, name_sealed, name_key_id";
 
 fn user_of<R: Row>(row: &R) -> Result<StoredUser, StoreFailure>
 where
@@ -87,9 +54,13 @@ where
     for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
     let get = |e: sqlx::Error| StoreFailure::Other(e.to_string());
+    let name_sealed: Option<Vec<u8>> = row.try_get(6).map_err(get)?;
+    let name_key_id: Option<String> = row.try_get(7).map_err(get)?;
     Ok(StoredUser {
         id: parse(&row.try_get::<String, _>(0).map_err(get)?)?,
         email_sealed: row.try_get(1).map_err(get)?,
@@ -97,6 +68,9 @@ where
         password_hash: row.try_get(3).map_err(get)?,
         security_stamp: row.try_get(4).map_err(get)?,
         email_verified: row.try_get::<Option<i64>, _>(5).map_err(get)?.is_some(),
+        name: name_sealed
+            .zip(name_key_id)
+            .map(|(bytes, key_id)| Sealed { bytes, key_id }),
     })
 }
 

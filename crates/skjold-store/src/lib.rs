@@ -7,6 +7,8 @@ mod accounts;
 mod database;
 mod error;
 mod meta;
+mod profiles;
+mod sql;
 
 pub use database::{Database, PostgresTarget, SqliteTarget};
 pub use error::StoreError;

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use skjold_app::App;
+use skjold_app::{App, Me, ProfileChange};
 use utoipa::ToSchema;
 
 use super::sessions::{SessionCreated, session_created};
@@ -22,6 +22,8 @@ pub(super) struct MembershipBody {
 #[derive(Serialize, ToSchema)]
 pub(super) struct MeBody {
     id: String,
+    /// `null` until the user sets one.
+    name: Option<String>,
     email: String,
     email_verified: bool,
     memberships: Vec<MembershipBody>,
@@ -42,9 +44,13 @@ pub(super) async fn get_me(
     State(app): State<App>,
     Authenticated(caller): Authenticated,
 ) -> Result<Json<MeBody>, Problem> {
-    let me = app.me(caller).await?;
-    Ok(Json(MeBody {
+    Ok(me_body(app.me(caller).await?))
+}
+
+fn me_body(me: Me) -> Json<MeBody> {
+    Json(MeBody {
         id: me.id.to_string(),
+        name: me.name,
         email: me.email,
         email_verified: me.email_verified,
         memberships: me
@@ -56,7 +62,49 @@ pub(super) async fn get_me(
                 role: m.role.to_string(),
             })
             .collect(),
-    }))
+    })
+}
+
+/// A change of the user's details; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProfilePatch {
+    name: Option<String>,
+    /// A new address: it changes once the link sent to it is followed (see
+    /// `POST /api/v1/me/email/confirm`); until then the old one stays.
+    email: Option<String>,
+    /// Required with `email`.
+    #[schema(value_type = Option<String>, format = Password)]
+    current_password: Option<SecretString>,
+}
+
+/// `PATCH /api/v1/me`: answers with the user as they are now.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/me",
+    tag = "me",
+    request_body = ProfilePatch,
+    responses(
+        (status = 200, description = "Changed. A new e-mail address is not in place yet: a link to confirm it went to it", body = MeBody),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The current password is wrong", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A value breaks a rule, or the password is missing", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn patch_me(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<ProfilePatch>,
+) -> Result<Json<MeBody>, Problem> {
+    let change = ProfileChange {
+        name: body.name,
+        email: body.email,
+        current_password: body.current_password,
+    };
+    app.update_profile(caller, change, &meta).await?;
+    Ok(me_body(app.me(caller).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -37,6 +37,8 @@ pub struct ServeConfig {
     pub environment: Environment,
     pub listen: SocketAddr,
     pub redirect_listen: SocketAddr,
+    /// Plain HTTP, always a loopback address.
+    pub metrics_listen: SocketAddr,
     pub database: DatabaseConfig,
     /// `None`: the generated development certificate.
     pub tls: Option<TlsFilesConfig>,
@@ -85,6 +87,16 @@ impl ServeConfig {
         let redirect_listen = s
             .redirect_listen
             .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let metrics_listen = s
+            .metrics_listen
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 9464)));
+        if !metrics_listen.ip().is_loopback() {
+            bail!(
+                "metrics_listen is {metrics_listen}, but metrics are served without TLS or \
+                 authentication and so only on a loopback address; use 127.0.0.1:<port> and \
+                 scrape from the same host"
+            );
+        }
 
         let database = match s.database_url {
             None => {
@@ -163,6 +175,7 @@ impl ServeConfig {
             environment,
             listen,
             redirect_listen,
+            metrics_listen,
             database,
             tls,
             tls_reload: Duration::from_secs(s.tls_reload_seconds.unwrap_or(30).max(1)),
@@ -264,6 +277,23 @@ mod tests {
         assert_eq!(c.redirect_listen.to_string(), "127.0.0.1:8080");
         assert!(matches!(c.database, DatabaseConfig::Embedded));
         assert!(c.tls.is_none());
+    }
+
+    #[test]
+    fn metrics_stay_on_loopback_in_every_environment() {
+        let c = resolve(Settings::default()).unwrap();
+        assert_eq!(c.metrics_listen.to_string(), "127.0.0.1:9464");
+        let err = resolve(Settings {
+            environment: Some(Environment::Production),
+            smtp_host: Some("mail.example.com".to_owned()),
+            metrics_listen: Some("0.0.0.0:9464".parse().unwrap()),
+            ..Settings::default()
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("only on a loopback address"),
+            "{err}"
+        );
     }
 
     #[test]

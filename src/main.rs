@@ -6,6 +6,7 @@ mod clock;
 mod config;
 mod keys;
 mod mailer;
+mod metrics;
 mod serve;
 mod settings;
 mod telemetry;

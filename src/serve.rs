@@ -16,7 +16,7 @@ use skjold_crypto::{
 };
 use skjold_domain::KeyId;
 use skjold_http::{
-    CertificateFiles, Listeners, ReloadingCertificate, TrustedProxies, public_router,
+    CertificateFiles, Listeners, ReloadingCertificate, TrustedProxies, ops_router, public_router,
     redirect_router, serve, server_config,
 };
 use skjold_store::{Database, PostgresTarget, SqliteTarget};
@@ -96,17 +96,16 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let watcher = tokio::spawn(Arc::clone(&certificate).watch(config.tls_reload));
 
     let shutdown = shutdown_signal()?;
-    let listeners = Listeners {
-        https: bind(config.listen, "--listen")?,
-        redirect: Some(bind(config.redirect_listen, "--redirect-listen")?),
-    };
-    let https_addr = listeners.https.local_addr()?;
-    let redirect_addr = listeners
-        .redirect
-        .as_ref()
-        .map(TcpListener::local_addr)
-        .transpose()?;
-    announce(https_addr, redirect_addr, dev_ca.as_deref())?;
+    let https = bind(config.listen, "--listen")?;
+    let redirect = bind(config.redirect_listen, "--redirect-listen")?;
+    let metrics = bind(config.metrics_listen, "--metrics-listen")?;
+    let https_addr = https.local_addr()?;
+    announce(
+        https_addr,
+        redirect.local_addr()?,
+        metrics.local_addr()?,
+        dev_ca.as_deref(),
+    )?;
 
     let public_url = config
         .public_url
@@ -114,16 +113,14 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("https://localhost:{}", https_addr.port()));
     let app = build_app(&config, &keyring, &database, public_url)?;
     let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
-    let redirect = redirect_router(https_addr.port());
-    let served = serve(
-        listeners,
-        public,
-        redirect,
-        tls,
-        shutdown,
-        config.shutdown_grace,
-    )
-    .await;
+    let listeners = Listeners {
+        https,
+        plain: vec![
+            (redirect, redirect_router(https_addr.port())),
+            (metrics, ops_router(crate::metrics::install()?)),
+        ],
+    };
+    let served = serve(listeners, public, tls, shutdown, config.shutdown_grace).await;
 
     watcher.abort();
     database.close().await;
@@ -230,14 +227,14 @@ fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<TcpListener> {
 /// scripts and the test harness can read the addresses too.
 fn announce(
     https: SocketAddr,
-    redirect: Option<SocketAddr>,
+    redirect: SocketAddr,
+    metrics: SocketAddr,
     dev_ca: Option<&Path>,
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
+    writeln!(out, "skjold: metrics at http://{metrics}/metrics")?;
     writeln!(out, "skjold: serving https://{https}")?;
-    if let Some(redirect) = redirect {
-        writeln!(out, "skjold: redirecting http://{redirect} to HTTPS")?;
-    }
+    writeln!(out, "skjold: redirecting http://{redirect} to HTTPS")?;
     if let Some(ca) = dev_ca {
         writeln!(
             out,

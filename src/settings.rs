@@ -40,6 +40,11 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_REDIRECT_LISTEN", value_name = "ADDR")]
     pub redirect_listen: Option<SocketAddr>,
 
+    /// Plain-HTTP address of the Prometheus metrics at /metrics; loopback addresses only
+    /// [default: 127.0.0.1:9464]
+    #[arg(long, env = "SKJOLD_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// PostgreSQL URL without a password (postgres://user@host/db); omit for the embedded
     /// encrypted database
     #[arg(long, env = "SKJOLD_DATABASE_URL", value_name = "URL")]
@@ -190,6 +195,7 @@ impl Settings {
             environment: self.environment.or(lower.environment),
             listen: self.listen.or(lower.listen),
             redirect_listen: self.redirect_listen.or(lower.redirect_listen),
+            metrics_listen: self.metrics_listen.or(lower.metrics_listen),
             database_url: self.database_url.or(lower.database_url),
             database_password_file: self.database_password_file.or(lower.database_password_file),
             tls_cert_file: self.tls_cert_file.or(lower.tls_cert_file),

@@ -169,6 +169,8 @@ impl Launch {
                 "127.0.0.1:0",
                 "--redirect-listen",
                 "127.0.0.1:0",
+                "--metrics-listen",
+                "127.0.0.1:0",
             ]);
         if let Some(db) = &self.database {
             cmd.args(["--database-url", &db.url()]);
@@ -195,13 +197,15 @@ impl Launch {
         let (tx, rx) = mpsc::channel();
         collect(stdout, Arc::clone(&log), Some(tx));
 
-        let (mut https, mut redirect) = (None, None);
+        let (mut https, mut redirect, mut metrics) = (None, None, None);
         let deadline = Instant::now() + Duration::from_secs(60);
         while https.is_none() || redirect.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("skjold: serving https://") {
+                    if let Some(rest) = line.strip_prefix("skjold: metrics at http://") {
+                        metrics = rest.split('/').next().and_then(|a| a.parse().ok());
+                    } else if let Some(rest) = line.strip_prefix("skjold: serving https://") {
                         https = rest.parse::<SocketAddr>().ok();
                     } else if let Some(rest) = line.strip_prefix("skjold: redirecting http://") {
                         redirect = rest.split(' ').next().and_then(|a| a.parse().ok());
@@ -225,6 +229,7 @@ impl Launch {
         TestApp {
             https: https.expect("parsed above"),
             redirect: redirect.expect("parsed above"),
+            metrics: metrics.expect("announced before the HTTPS address"),
             dir,
             client,
             child: Some(child),
@@ -312,6 +317,7 @@ pub fn https_client(ca_pem: Option<&Path>) -> reqwest::Client {
 pub struct TestApp {
     pub https: SocketAddr,
     pub redirect: SocketAddr,
+    pub metrics: SocketAddr,
     pub dir: Arc<tempfile::TempDir>,
     pub client: reqwest::Client,
     child: Option<Child>,

@@ -14,6 +14,7 @@ mod cli;
 mod headers;
 mod health;
 mod logging;
+mod metrics;
 mod openapi;
 mod profile;
 mod recovery;

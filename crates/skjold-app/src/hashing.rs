@@ -1,5 +1,7 @@
 //! Password hashing off the async executor, on a bounded number of blocking threads: a
 //! flood of logins queues for a permit instead of allocating 19 MiB per attempt at once.
+//! How long the queue makes logins wait is a metric (the `metrics` facade; the binary
+//! decides where it is exported).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,6 +10,7 @@ use skjold_crypto::{PasswordHashing, Verification};
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
+use crate::measures::{QUEUE_DEPTH, QUEUE_WAIT};
 
 #[derive(Debug, Clone)]
 pub struct HashPool {
@@ -29,15 +32,12 @@ impl HashPool {
         work: impl FnOnce(&PasswordHashing) -> T + Send + 'static,
     ) -> Result<T, AppError> {
         let queued = Instant::now();
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| AppError::unexpected("the hashing pool is closed"))?;
-        tracing::debug!(
-            queue_wait_ms = queued.elapsed().as_millis() as u64,
-            "password hash started"
-        );
+        let waiting = metrics::gauge!(QUEUE_DEPTH);
+        waiting.increment(1);
+        let permit = self.permits.acquire().await;
+        waiting.decrement(1);
+        let _permit = permit.map_err(|_| AppError::unexpected("the hashing pool is closed"))?;
+        metrics::histogram!(QUEUE_WAIT).record(queued.elapsed());
         let hashing = Arc::clone(&self.hashing);
         tokio::task::spawn_blocking(move || work(&hashing))
             .await

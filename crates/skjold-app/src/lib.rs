@@ -8,6 +8,7 @@ mod auth;
 mod error;
 mod hashing;
 mod health;
+mod measures;
 mod ports;
 mod profile;
 mod recovery;
@@ -17,6 +18,7 @@ pub use auth::{Caller, IssuedSession, RequestMeta, SessionView};
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
+pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics};
 pub use ports::{
     AccountStore, ApiScope, AuditEvent, Clock, Mailer, Membership, NewSession, NewUser,
     PendingEmail, ProfileStore, Sealed, StoreFailure, StoredApiToken, StoredSession, StoredUser,

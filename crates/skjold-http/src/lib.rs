@@ -3,6 +3,7 @@
 //! rule lives here.
 
 mod client_ip;
+mod ops;
 mod problem;
 mod redirect;
 mod request_span;
@@ -13,6 +14,7 @@ mod server;
 mod tls;
 
 pub use client_ip::{ClientIp, TrustedProxies};
+pub use ops::{RenderMetrics, ops_router};
 pub use redirect::redirect_router;
 pub use router::public_router;
 pub use server::{Listeners, serve};

@@ -1,4 +1,4 @@
-//! Running the HTTPS and redirect listeners until shutdown, then draining them.
+//! Running the HTTPS and plain-HTTP listeners until shutdown, then draining them.
 
 use std::future::Future;
 use std::io;
@@ -16,7 +16,9 @@ use rustls::ServerConfig;
 #[derive(Debug)]
 pub struct Listeners {
     pub https: TcpListener,
-    pub redirect: Option<TcpListener>,
+    /// Plain-HTTP listeners with what each serves: the redirect to HTTPS, and the
+    /// operations endpoints on loopback.
+    pub plain: Vec<(TcpListener, Router)>,
 }
 
 /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
@@ -24,7 +26,6 @@ pub struct Listeners {
 pub async fn serve(
     listeners: Listeners,
     public: Router,
-    redirect: Router,
     tls: Arc<ServerConfig>,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
@@ -35,11 +36,11 @@ pub async fn serve(
         .handle(Handle::with_control(control.clone()))
         .serve(public.into_make_service_with_connect_info::<SocketAddr>());
     let mut servers = vec![tokio::spawn(https)];
-    if let Some(listener) = listeners.redirect {
+    for (listener, router) in listeners.plain {
         listener.set_nonblocking(true)?;
         let plain = axum_server::from_tcp(listener)?
             .handle(Handle::with_control(control.clone()))
-            .serve(redirect.into_make_service());
+            .serve(router.into_make_service());
         servers.push(tokio::spawn(plain));
     }
 

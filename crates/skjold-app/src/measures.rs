@@ -16,8 +16,10 @@ pub const QUEUE_WAIT_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Registers the help texts of every metric with the installed recorder.
+/// Registers the help texts of every metric with the installed recorder, and starts the
+/// gauges at zero so a scraper sees them before the first sign-in.
 pub fn describe_metrics() {
+    metrics::gauge!(QUEUE_DEPTH).set(0.0);
     describe_histogram!(
         QUEUE_WAIT,
         Unit::Seconds,

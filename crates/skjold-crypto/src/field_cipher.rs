@@ -3,16 +3,16 @@
 //! associated data that binds each ciphertext to its table, column, row and key, so a
 //! ciphertext copied into another row or column fails to decrypt (ASVS 11.3.3).
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chacha20poly1305::XChaCha20Poly1305;
+use chacha20poly1305::aead::KeyInit;
 use secrecy::ExposeSecret;
 use skjold_domain::KeyId;
 
+use crate::aead;
 use crate::derive::derive_key;
 use crate::master_key::MasterKey;
 
 const FIELD_KEY_INFO: &[u8] = b"skjold/user-fields/v1";
-const NONCE_LEN: usize = 24;
 
 /// Where a ciphertext belongs; bound into it as associated data.
 #[derive(Debug, Clone, Copy)]
@@ -59,44 +59,16 @@ impl FieldCipher {
         format!("{}\0{}\0{}\0{}", at.table, at.column, at.row, self.key_id)
     }
 
-    /// `nonce || ciphertext || tag`, with a fresh random 192-bit nonce.
+    /// Encrypts `plaintext` for the place `at` (see [`crate::aead`] for the format).
     pub fn seal(&self, plaintext: &str, at: FieldContext<'_>) -> Result<Vec<u8>, FieldCipherError> {
-        let mut nonce_bytes = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce_bytes).map_err(|_| FieldCipherError)?;
-        let nonce = XNonce::from(nonce_bytes);
-        let aad = self.aad(at);
-        let ciphertext = self
-            .aead
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| FieldCipherError)?;
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&ciphertext);
-        Ok(out)
+        aead::seal(&self.aead, plaintext.as_bytes(), self.aad(at).as_bytes())
+            .map_err(|_| FieldCipherError)
     }
 
     pub fn open(&self, sealed: &[u8], at: FieldContext<'_>) -> Result<String, FieldCipherError> {
-        if sealed.len() < NONCE_LEN {
-            return Err(FieldCipherError);
-        }
-        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let aad = self.aad(at);
-        let plaintext = self
-            .aead
-            .decrypt(
-                &XNonce::try_from(nonce).map_err(|_| FieldCipherError)?,
-                Payload {
-                    msg: ciphertext,
-                    aad: aad.as_bytes(),
-                },
-            )
+        let plaintext = aead::open(&self.aead, sealed, self.aad(at).as_bytes())
             .map_err(|_| FieldCipherError)?;
-        String::from_utf8(plaintext).map_err(|_| FieldCipherError)
+        String::from_utf8(plaintext.to_vec()).map_err(|_| FieldCipherError)
     }
 }
 

@@ -3,7 +3,9 @@
 //! Key material lives in [`secrecy`] wrappers: its `Debug` prints `[REDACTED]` and it is
 //! zeroized on drop, so a key cannot reach a log line or a panic message by accident.
 
+mod aead;
 mod blind_index;
+mod data_key;
 mod derive;
 mod dev_certificate;
 mod field_cipher;
@@ -14,6 +16,7 @@ mod password_hash;
 mod token;
 
 pub use blind_index::BlindIndex;
+pub use data_key::{AccountCipher, DataKey, DataKeyError};
 pub use derive::{DatabaseKey, database_key};
 pub use dev_certificate::{DevCertificate, DevCertificateError, ensure_dev_certificate};
 pub use field_cipher::{FieldCipher, FieldCipherError, FieldContext};

@@ -10,6 +10,7 @@ use time::Duration;
 use crate::App;
 use crate::auth::{Caller, RequestMeta};
 use crate::error::AppError;
+use crate::permissions::{AccountScope, Operation, role_allows};
 use crate::ports::{ApiScope, StoredApiToken};
 
 /// The longest an API token may live.
@@ -24,7 +25,7 @@ pub struct CreatedApiToken {
 
 /// Who is acting on an account.
 #[derive(Debug, Clone, Copy)]
-pub enum AccountPrincipal {
+pub(crate) enum AccountPrincipal {
     Member { caller: Caller, role: Role },
     Token { scope: ApiScope },
 }
@@ -34,11 +35,6 @@ pub enum AccountPrincipal {
 pub struct AccountView {
     pub id: AccountId,
     pub name: String,
-}
-
-/// Who may make, list and revoke an account's API tokens.
-fn may_manage_tokens(role: Role) -> bool {
-    matches!(role, Role::Owner | Role::Admin)
 }
 
 impl App {
@@ -53,7 +49,7 @@ impl App {
 
     /// Checks that `caller` may manage the tokens of `account` and has a verified address.
     async fn token_manager(&self, caller: Caller, account: AccountId) -> Result<(), AppError> {
-        if !may_manage_tokens(self.role_of(caller, account).await?) {
+        if !role_allows(self.role_of(caller, account).await?, Operation::ManageApiTokens) {
             return Err(AppError::Forbidden);
         }
         let verified = self
@@ -154,7 +150,7 @@ impl App {
     /// Establishes who acts on `account`: an API token of that account (`skjt_…`) or a
     /// member's session. Anything else is `Unauthenticated`, or `NotFound` for a valid
     /// credential that has no business with this account.
-    pub async fn authenticate_for_account(
+    pub(crate) async fn authenticate_for_account(
         &self,
         token: &str,
         account: AccountId,
@@ -194,12 +190,9 @@ impl App {
         })
     }
 
-    /// `GET /accounts/{id}`: any member or token of the account may read it.
-    pub async fn account(
-        &self,
-        _principal: AccountPrincipal,
-        account: AccountId,
-    ) -> Result<AccountView, AppError> {
+    /// `GET /accounts/{id}`: the account `scope` was authorised for.
+    pub async fn account(&self, scope: AccountScope) -> Result<AccountView, AppError> {
+        let account = scope.account();
         let name = self
             .accounts
             .account_name(account)

@@ -9,15 +9,17 @@ mod error;
 mod hashing;
 mod health;
 mod measures;
+mod permissions;
 mod ports;
 mod profile;
 mod recovery;
 
-pub use api_tokens::{AccountPrincipal, AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
+pub use api_tokens::{AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
 pub use auth::{Caller, IssuedSession, RequestMeta, SessionView};
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
+pub use permissions::{AccountScope, Operation, role_allows};
 pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics};
 pub use ports::{
     AccountStore, ApiScope, AuditEvent, Clock, Mailer, Membership, NewSession, NewUser,

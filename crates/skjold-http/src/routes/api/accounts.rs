@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use skjold_app::App;
+use skjold_app::{App, Operation};
 use utoipa::ToSchema;
 
 use super::{ApiJson, Authenticated, Credential, Meta, id, rfc3339};
@@ -39,8 +39,8 @@ pub(super) async fn get_account(
     Path(account_id): Path<String>,
 ) -> Result<Json<AccountBody>, Problem> {
     let account = id(&account_id)?;
-    let principal = app.authenticate_for_account(&token, account).await?;
-    let view = app.account(principal, account).await?;
+    let scope = app.authorize(&token, account, Operation::ViewAccount).await?;
+    let view = app.account(scope).await?;
     Ok(Json(AccountBody {
         id: view.id.to_string(),
         name: view.name,

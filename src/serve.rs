@@ -48,7 +48,11 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             )
         })?;
 
-    let keyring = Keyring::open_or_create(&config.key_dir, config.environment, now)?;
+    let keyring = Arc::new(Keyring::open_or_create(
+        &config.key_dir,
+        config.environment,
+        now,
+    )?);
     if keyring.environment() != config.environment {
         bail!(
             "the keyring {} belongs to the {} environment, but this instance is configured as \
@@ -131,7 +135,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
 /// The use cases with their concrete ports.
 fn build_app(
     config: &ServeConfig,
-    keyring: &Keyring,
+    keyring: &Arc<Keyring>,
     database: &Database,
     public_url: String,
 ) -> anyhow::Result<App> {
@@ -149,6 +153,8 @@ fn build_app(
         probe: Arc::new(database.clone()),
         accounts: Arc::new(database.clone()),
         profiles: Arc::new(database.clone()),
+        contacts: Arc::new(database.clone()),
+        master_keys: Arc::clone(keyring) as Arc<dyn skjold_app::MasterKeys>,
         clock,
         mailer: Arc::from(crate::mailer::from_config(&config.mail)?),
         public_url,

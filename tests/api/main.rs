@@ -11,6 +11,7 @@ mod mailbox;
 
 mod accounts;
 mod cli;
+mod contacts;
 mod headers;
 mod health;
 mod logging;

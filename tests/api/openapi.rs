@@ -29,6 +29,17 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/accounts/{account_id}/tokens"),
     ("post", "/api/v1/accounts/{account_id}/tokens"),
     ("delete", "/api/v1/accounts/{account_id}/tokens/{token_id}"),
+    ("get", "/api/v1/accounts/{account_id}/contacts"),
+    ("post", "/api/v1/accounts/{account_id}/contacts"),
+    ("get", "/api/v1/accounts/{account_id}/contacts/{contact_id}"),
+    (
+        "patch",
+        "/api/v1/accounts/{account_id}/contacts/{contact_id}",
+    ),
+    (
+        "delete",
+        "/api/v1/accounts/{account_id}/contacts/{contact_id}",
+    ),
 ];
 
 /// Operations anyone may call; every other one must declare the bearer scheme.
@@ -89,7 +100,8 @@ async fn the_openapi_document_is_3_1_and_lists_every_operation_the_server_answer
             &path
                 .replace("{id}", "x")
                 .replace("{account_id}", "x")
-                .replace("{token_id}", "x"),
+                .replace("{token_id}", "x")
+                .replace("{contact_id}", "x"),
         );
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let status = app

@@ -49,7 +49,10 @@ impl App {
 
     /// Checks that `caller` may manage the tokens of `account` and has a verified address.
     async fn token_manager(&self, caller: Caller, account: AccountId) -> Result<(), AppError> {
-        if !role_allows(self.role_of(caller, account).await?, Operation::ManageApiTokens) {
+        if !role_allows(
+            self.role_of(caller, account).await?,
+            Operation::ManageApiTokens,
+        ) {
             return Err(AppError::Forbidden);
         }
         let verified = self

@@ -76,6 +76,7 @@ impl App {
             actor_id: actor,
             action,
             ip_prefix: meta.map(|m| ip_prefix(m.ip)),
+            detail: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The one error type of the use cases. Each case is something a caller can act on; the
 //! HTTP layer maps each to a status in one exhaustive match.
 
-use skjold_domain::{EmailError, NameError, PasswordRejected};
+use skjold_domain::{ContactError, EmailError, NameError, PasswordRejected};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -17,6 +17,8 @@ pub enum AppError {
     Password(#[from] PasswordRejected),
     #[error(transparent)]
     Name(#[from] NameError),
+    #[error(transparent)]
+    Contact(#[from] ContactError),
     /// A link from an e-mail that is unknown, used or expired: one answer for all three.
     #[error("this link is invalid or has expired; ask for a new one")]
     InvalidLink,

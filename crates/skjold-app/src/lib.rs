@@ -5,6 +5,8 @@
 
 mod api_tokens;
 mod auth;
+mod contacts;
+mod data_keys;
 mod error;
 mod hashing;
 mod health;
@@ -16,15 +18,17 @@ mod recovery;
 
 pub use api_tokens::{AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
 pub use auth::{Caller, IssuedSession, RequestMeta, SessionView};
+pub use contacts::{ContactPage, ContactQuery, ContactView, MAX_PAGE};
+pub use data_keys::MasterKeys;
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
-pub use permissions::{AccountScope, Operation, role_allows};
 pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics};
+pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
-    AccountStore, ApiScope, AuditEvent, Clock, Mailer, Membership, NewSession, NewUser,
-    PendingEmail, ProfileStore, Sealed, StoreFailure, StoredApiToken, StoredSession, StoredUser,
-    TokenPurpose,
+    AccountStore, ApiScope, AuditEvent, Clock, ContactFilter, ContactStore, Mailer, Membership,
+    NewSession, NewUser, PendingEmail, ProfileStore, Sealed, SealedContact, StoreFailure,
+    StoredAccountKey, StoredApiToken, StoredSession, StoredUser, TokenPurpose,
 };
 pub use profile::{Me, ProfileChange};
 
@@ -56,6 +60,8 @@ pub struct AppParts {
     pub probe: Arc<dyn HealthProbe>,
     pub accounts: Arc<dyn AccountStore>,
     pub profiles: Arc<dyn ProfileStore>,
+    pub contacts: Arc<dyn ContactStore>,
+    pub master_keys: Arc<dyn MasterKeys>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
     pub hashes: HashPool,
@@ -79,6 +85,8 @@ pub struct App {
     probe: Arc<dyn HealthProbe>,
     accounts: Arc<dyn AccountStore>,
     profiles: Arc<dyn ProfileStore>,
+    contacts_store: Arc<dyn ContactStore>,
+    master_keys: Arc<dyn MasterKeys>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
     hashes: HashPool,
@@ -101,6 +109,8 @@ impl App {
             probe: parts.probe,
             accounts: parts.accounts,
             profiles: parts.profiles,
+            contacts_store: parts.contacts,
+            master_keys: parts.master_keys,
             clock: parts.clock,
             mailer: parts.mailer,
             hashes: parts.hashes,

@@ -56,7 +56,12 @@ pub fn role_allows(role: Role, op: Operation) -> bool {
         Role::Admin => !matches!(op, ManageBilling | DeleteAccount | TransferOwnership),
         Role::Member => matches!(
             op,
-            ViewAccount | ListMembers | ReadContacts | WriteContacts | ExportContacts | SeePersonalData
+            ViewAccount
+                | ListMembers
+                | ReadContacts
+                | WriteContacts
+                | ExportContacts
+                | SeePersonalData
         ),
         Role::Restricted => matches!(op, ViewAccount | ListMembers | ReadContacts | WriteContacts),
     }
@@ -95,6 +100,16 @@ impl AccountScope {
         }
     }
 
+    /// `Forbidden` unless this principal may do `op`: each use case states what it needs,
+    /// whatever its caller authorised.
+    pub fn require(&self, op: Operation) -> Result<(), AppError> {
+        if self.allows(op) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// Whether this principal may also do `op` on the same account.
     pub fn allows(&self, op: Operation) -> bool {
         match self.principal {
@@ -116,9 +131,7 @@ impl App {
     ) -> Result<AccountScope, AppError> {
         let principal = self.authenticate_for_account(credential, account).await?;
         let scope = AccountScope { account, principal };
-        if !scope.allows(op) {
-            return Err(AppError::Forbidden);
-        }
+        scope.require(op)?;
         Ok(scope)
     }
 }
@@ -148,7 +161,11 @@ mod tests {
 
     #[test]
     fn the_matrix_is_exactly_the_table() {
-        assert_eq!(MATRIX.map(|(op, _)| op), Operation::ALL, "every operation has a row");
+        assert_eq!(
+            MATRIX.map(|(op, _)| op),
+            Operation::ALL,
+            "every operation has a row"
+        );
         let roles = [Role::Owner, Role::Admin, Role::Member, Role::Restricted];
         for (op, expected) in MATRIX {
             for (role, allowed) in roles.into_iter().zip(expected) {

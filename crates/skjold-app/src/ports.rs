@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use skjold_crypto::TokenHash;
-use skjold_domain::{AccountId, ApiTokenId, Role, SessionId, UserId};
+use skjold_domain::{AccountId, ApiTokenId, ContactId, Role, SessionId, UserId};
+
+use crate::permissions::AccountScope;
 use time::OffsetDateTime;
 
 /// The current time. A parameter, so tests can move it (idle timeouts, lifetimes).
@@ -121,6 +123,8 @@ pub struct AuditEvent {
     pub actor_id: Option<UserId>,
     pub action: &'static str,
     pub ip_prefix: Option<String>,
+    /// What the event concerns, as JSON (ids and field names, never personal values).
+    pub detail: Option<String>,
 }
 
 /// Accounts, users, memberships, sessions and audit events.
@@ -210,6 +214,98 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<bool, StoreFailure>;
     async fn touch_api_token(&self, id: ApiTokenId, at: OffsetDateTime)
     -> Result<(), StoreFailure>;
+}
+
+/// One of an account's data keys as stored: wrapped by master key `master_key_id`.
+#[derive(Debug, Clone)]
+pub struct StoredAccountKey {
+    pub version: u32,
+    pub master_key_id: String,
+    pub wrapped: Vec<u8>,
+}
+
+/// A contact as stored: personal and sensitive fields sealed with the account's data key
+/// `key_version`; company and tags (public) as they are.
+#[derive(Debug, Clone)]
+pub struct SealedContact {
+    pub id: ContactId,
+    pub key_version: u32,
+    pub name: Vec<u8>,
+    pub email: Option<Vec<u8>>,
+    pub email_index: Option<[u8; 32]>,
+    pub phone: Option<Vec<u8>>,
+    pub phone_index: Option<[u8; 32]>,
+    pub address: Option<Vec<u8>>,
+    pub birth_date: Option<Vec<u8>>,
+    pub national_id: Option<Vec<u8>>,
+    pub notes: Option<Vec<u8>>,
+    pub company: Option<String>,
+    pub tags: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Which contacts to list: every condition given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub tag: Option<String>,
+    pub company: Option<String>,
+    pub email_index: Option<[u8; 32]>,
+    pub phone_index: Option<[u8; 32]>,
+}
+
+/// An account's data keys and contacts. Every method takes the [`AccountScope`] that
+/// authorised the call and touches that account's rows only.
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// The account's newest data key, if it has one yet.
+    async fn current_account_key(
+        &self,
+        scope: &AccountScope,
+    ) -> Result<Option<StoredAccountKey>, StoreFailure>;
+    async fn account_key(
+        &self,
+        scope: &AccountScope,
+        version: u32,
+    ) -> Result<Option<StoredAccountKey>, StoreFailure>;
+    /// `Conflict` if the version exists (another instance made it first).
+    async fn create_account_key(
+        &self,
+        scope: &AccountScope,
+        key: &StoredAccountKey,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    async fn create_contact(
+        &self,
+        scope: &AccountScope,
+        contact: &SealedContact,
+    ) -> Result<(), StoreFailure>;
+    async fn contact(
+        &self,
+        scope: &AccountScope,
+        id: ContactId,
+    ) -> Result<Option<SealedContact>, StoreFailure>;
+    /// Replaces the contact's fields and tags; whether it existed in the account.
+    async fn update_contact(
+        &self,
+        scope: &AccountScope,
+        contact: &SealedContact,
+    ) -> Result<bool, StoreFailure>;
+    /// Whether it existed in the account.
+    async fn delete_contact(
+        &self,
+        scope: &AccountScope,
+        id: ContactId,
+    ) -> Result<bool, StoreFailure>;
+    /// Up to `limit` contacts matching `filter`, in id order (creation order: contact
+    /// ids are time-ordered), after contact `after`.
+    async fn contacts(
+        &self,
+        scope: &AccountScope,
+        filter: &ContactFilter,
+        after: Option<ContactId>,
+        limit: u32,
+    ) -> Result<Vec<SealedContact>, StoreFailure>;
 }
 
 /// An API token as stored (its secret only as a hash, elsewhere).

@@ -1,4 +1,5 @@
-//! Identifiers of accounts, users and sessions: random UUIDs.
+//! Identifiers of accounts, users, sessions and records: random UUIDs (version 4), or
+//! time-ordered ones (version 7) where listings page by id.
 //!
 //! A UUID names a row; it is not a secret (ASVS 11.5.1). Knowing one grants nothing: every
 //! access is checked against the caller's own rights.
@@ -8,13 +9,16 @@ use std::str::FromStr;
 
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident) => {
+        uuid_id!($(#[$doc])* $name, new_v4);
+    };
+    ($(#[$doc:meta])* $name:ident, $generate:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(uuid::Uuid);
 
         impl $name {
             pub fn new() -> $name {
-                $name(uuid::Uuid::new_v4())
+                $name(uuid::Uuid::$generate())
             }
         }
 
@@ -46,6 +50,13 @@ uuid_id!(
 uuid_id!(
     /// A person who signs in; may belong to several accounts.
     UserId
+);
+uuid_id!(
+    /// One entry of an account's register of people (a customer, a supplier). Version 7:
+    /// ordered by creation, so listings page by id alone (it reveals when the entry was
+    /// made, which the entry shows anyway).
+    ContactId,
+    now_v7
 );
 uuid_id!(
     /// One API token. Public (it appears in token lists); the token itself is the secret.

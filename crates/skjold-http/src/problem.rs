@@ -155,6 +155,7 @@ impl From<AppError> for Problem {
             AppError::Email(e) => Problem::Invalid(e.to_string()),
             AppError::Password(e) => Problem::Invalid(e.to_string()),
             AppError::Name(e) => Problem::Invalid(e.to_string()),
+            AppError::Contact(e) => Problem::Invalid(e.to_string()),
             AppError::Unexpected(text) => {
                 tracing::error!(error = %text, "request failed");
                 Problem::Internal

@@ -521,14 +521,15 @@ impl AccountStore for Database {
     async fn record(&self, event: AuditEvent) -> Result<(), StoreFailure> {
         on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO audit_events (at, account_id, actor_id, action, ip_prefix) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO audit_events (at, account_id, actor_id, action, ip_prefix, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(secs(event.at))
             .bind(event.account_id.map(|a| a.to_string()))
             .bind(event.actor_id.map(|a| a.to_string()))
             .bind(event.action)
             .bind(event.ip_prefix)
+            .bind(event.detail)
             .execute(pool)
             .await
             .map(|_| ())

@@ -39,7 +39,9 @@ pub(super) async fn get_account(
     Path(account_id): Path<String>,
 ) -> Result<Json<AccountBody>, Problem> {
     let account = id(&account_id)?;
-    let scope = app.authorize(&token, account, Operation::ViewAccount).await?;
+    let scope = app
+        .authorize(&token, account, Operation::ViewAccount)
+        .await?;
     let view = app.account(scope).await?;
     Ok(Json(AccountBody {
         id: view.id.to_string(),

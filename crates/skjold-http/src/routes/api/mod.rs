@@ -4,6 +4,7 @@
 //! the same declaration: the OpenAPI document at `/api/v1/openapi.json` cannot lose a route.
 
 mod accounts;
+mod contacts;
 mod email_verification;
 mod me;
 mod password_reset;
@@ -69,6 +70,12 @@ pub(crate) fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::get_account))
         .routes(routes!(accounts::get_tokens, accounts::post_tokens))
         .routes(routes!(accounts::delete_token))
+        .routes(routes!(contacts::get_contacts, contacts::post_contacts))
+        .routes(routes!(
+            contacts::get_contact,
+            contacts::patch_contact,
+            contacts::delete_contact
+        ))
         .split_for_parts()
 }
 

@@ -1,15 +1,14 @@
 //! The account's contacts: what each role may do and see (C15), isolation between
 //! accounts, encryption of personal fields at rest (C17) and the audit of every
 //! disclosure of unmasked personal data.
-//!
-//! Members join account A by a row in `memberships`: invitations are not built yet.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, on_both_backends, spawn_app};
-
-const PASSWORD: &str = "korrekt hest batteri stift";
+use crate::helpers::{TestApp, on_both_backends};
+use crate::mailbox::Mailbox;
+use crate::people::{member, person};
+use crate::recovery::with_mailbox;
 
 /// Account A with one person of each role, and account B with one contact.
 struct World {
@@ -23,36 +22,18 @@ struct World {
     b_contact: String,
 }
 
-async fn person(app: &TestApp, email: &str) -> (String, Value) {
-    app.sign_up(email, PASSWORD).await;
-    let token = app.sign_in(email, PASSWORD).await.unwrap();
-    let me = app.get_json("/api/v1/me", &token).await.1;
-    // As if the link in the verification mail had been followed (tests/api/recovery.rs
-    // proves that path): managing tokens needs a verified address.
-    app.db_execute(
-        "UPDATE users SET email_verified_at = 1 WHERE id = $1",
-        me["id"].as_str().unwrap(),
-    )
-    .await;
-    (token, me)
-}
-
-async fn world(app: &TestApp) -> World {
-    let (owner, me) = person(app, "owner@a.example").await;
+async fn world(app: &TestApp, mailbox: &Mailbox) -> World {
+    let (owner, me) = person(app, mailbox, "owner@a.example").await;
     let a = me["memberships"][0]["account_id"]
         .as_str()
         .unwrap()
         .to_owned();
     let mut joined = Vec::new();
     for role in ["admin", "member", "restricted"] {
-        let (token, me) = person(app, &format!("{role}@a.example")).await;
-        let sql = format!(
-            "INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ('{a}', $1, '{role}', 0)"
-        );
-        app.db_execute(&sql, me["id"].as_str().unwrap()).await;
-        joined.push(token);
+        let email = format!("{role}@a.example");
+        joined.push(member(app, mailbox, &owner, &a, &email, role).await.0);
     }
-    let (b_owner, me) = person(app, "owner@b.example").await;
+    let (b_owner, me) = person(app, mailbox, "owner@b.example").await;
     let b = me["memberships"][0]["account_id"]
         .as_str()
         .unwrap()
@@ -98,8 +79,8 @@ async fn send(app: &TestApp, method: Method, path: &str, body: Value, token: &st
 
 on_both_backends! {
     async fn c15_every_role_and_operation_through_the_api(backend: Backend) {
-        let Some(app) = spawn_app(backend).await else { return };
-        let w = world(&app).await;
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let w = world(&app, &mailbox).await;
         let contacts = format!("/api/v1/accounts/{}/contacts", w.a);
         let (status, ola) = app.post_json(&contacts, ola(), Some(&w.owner)).await;
         assert_eq!(status, 201, "{ola}");
@@ -165,8 +146,8 @@ on_both_backends! {
     }
 
     async fn asvs_8_4_1_no_role_of_one_account_reaches_anything_of_another(backend: Backend) {
-        let Some(app) = spawn_app(backend).await else { return };
-        let w = world(&app).await;
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let w = world(&app, &mailbox).await;
         let missing = format!("/api/v1/accounts/{}/contacts/{}", w.a, uuid());
         for token in [&w.owner, &w.admin, &w.member, &w.restricted] {
             let (status, not_found) = app.get_json(&missing, token).await;
@@ -192,8 +173,8 @@ on_both_backends! {
     }
 
     async fn c17_no_personal_field_is_stored_in_clear_and_a_moved_ciphertext_does_not_open(backend: Backend) {
-        let Some(app) = spawn_app(backend).await else { return };
-        let w = world(&app).await;
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let w = world(&app, &mailbox).await;
         let contacts = format!("/api/v1/accounts/{}/contacts", w.a);
         let (_, ola) = app.post_json(&contacts, ola(), Some(&w.owner)).await;
         let (_, kari) = app.post_json(&contacts, json!({"name": "Kari Nordmann", "email": "kari@example.com"}), Some(&w.owner)).await;
@@ -237,8 +218,8 @@ on_both_backends! {
     }
 
     async fn every_disclosure_of_unmasked_personal_data_to_a_person_is_audited(backend: Backend) {
-        let Some(app) = spawn_app(backend).await else { return };
-        let w = world(&app).await;
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let w = world(&app, &mailbox).await;
         let contacts = format!("/api/v1/accounts/{}/contacts", w.a);
         let (_, ola) = app.post_json(&contacts, ola(), Some(&w.owner)).await;
         let (_, kari) = app.post_json(&contacts, json!({"name": "Kari"}), Some(&w.owner)).await;
@@ -267,8 +248,8 @@ on_both_backends! {
     }
 
     async fn contacts_are_found_by_tag_company_exact_email_or_phone_and_paged(backend: Backend) {
-        let Some(app) = spawn_app(backend).await else { return };
-        let w = world(&app).await;
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let w = world(&app, &mailbox).await;
         let contacts = format!("/api/v1/accounts/{}/contacts", w.a);
         app.post_json(&contacts, ola(), Some(&w.owner)).await;
         for name in ["Kari", "Per", "Pål"] {

@@ -225,7 +225,8 @@ impl App {
         let id = ContactId::new();
         let sealed = self.seal_contact(&scope, &cipher, id, &details, self.clock.now())?;
         self.contacts_store.create_contact(&scope, &sealed).await?;
-        self.record_change("contact_created", &scope, meta).await?;
+        self.record_account_event("contact_created", &scope, meta)
+            .await?;
         let opened = Opened {
             id,
             details,
@@ -276,7 +277,8 @@ impl App {
         if !self.contacts_store.update_contact(&scope, &sealed).await? {
             return Err(AppError::NotFound);
         }
-        self.record_change("contact_updated", &scope, meta).await?;
+        self.record_account_event("contact_updated", &scope, meta)
+            .await?;
         let opened = Opened {
             id,
             details,
@@ -296,7 +298,8 @@ impl App {
         if !self.contacts_store.delete_contact(&scope, id).await? {
             return Err(AppError::NotFound);
         }
-        self.record_change("contact_deleted", &scope, meta).await
+        self.record_account_event("contact_deleted", &scope, meta)
+            .await
     }
 
     pub async fn contacts(
@@ -352,16 +355,6 @@ impl App {
             .await?
             .pop()
             .ok_or_else(|| AppError::unexpected("a disclosed contact vanished"))
-    }
-
-    async fn record_change(
-        &self,
-        action: &'static str,
-        scope: &AccountScope,
-        meta: &RequestMeta,
-    ) -> Result<(), AppError> {
-        let event = self.audit(action, Some(scope.account()), scope.actor(), Some(meta));
-        Ok(self.accounts.record(event).await?)
     }
 }
 

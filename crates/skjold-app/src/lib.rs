@@ -11,6 +11,7 @@ mod error;
 mod hashing;
 mod health;
 mod measures;
+mod members;
 mod permissions;
 mod ports;
 mod profile;
@@ -24,11 +25,13 @@ pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
 pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics};
+pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
-    AccountStore, ApiScope, AuditEvent, Clock, ContactFilter, ContactStore, Mailer, Membership,
-    NewSession, NewUser, PendingEmail, ProfileStore, Sealed, SealedContact, StoreFailure,
-    StoredAccountKey, StoredApiToken, StoredSession, StoredUser, TokenPurpose,
+    AccountStore, ApiScope, AuditEvent, Clock, ContactFilter, ContactStore, Mailer, MemberChange,
+    MemberStore, Membership, NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore,
+    Sealed, SealedContact, StoreFailure, StoredAccountKey, StoredApiToken, StoredMember,
+    StoredSession, StoredUser, TokenPurpose,
 };
 pub use profile::{Me, ProfileChange};
 
@@ -61,6 +64,7 @@ pub struct AppParts {
     pub accounts: Arc<dyn AccountStore>,
     pub profiles: Arc<dyn ProfileStore>,
     pub contacts: Arc<dyn ContactStore>,
+    pub members: Arc<dyn MemberStore>,
     pub master_keys: Arc<dyn MasterKeys>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
@@ -86,6 +90,7 @@ pub struct App {
     accounts: Arc<dyn AccountStore>,
     profiles: Arc<dyn ProfileStore>,
     contacts_store: Arc<dyn ContactStore>,
+    members_store: Arc<dyn MemberStore>,
     master_keys: Arc<dyn MasterKeys>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
@@ -110,6 +115,7 @@ impl App {
             accounts: parts.accounts,
             profiles: parts.profiles,
             contacts_store: parts.contacts,
+            members_store: parts.members,
             master_keys: parts.master_keys,
             clock: parts.clock,
             mailer: parts.mailer,

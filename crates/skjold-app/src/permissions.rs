@@ -5,6 +5,7 @@ use skjold_domain::{AccountId, Role, UserId};
 
 use crate::App;
 use crate::api_tokens::AccountPrincipal;
+use crate::auth::{Caller, RequestMeta};
 use crate::error::AppError;
 use crate::ports::ApiScope;
 
@@ -92,6 +93,14 @@ impl AccountScope {
         self.account
     }
 
+    /// The signed-in caller, if a person acts (not an API token).
+    pub fn caller(&self) -> Option<Caller> {
+        match self.principal {
+            AccountPrincipal::Member { caller, .. } => Some(caller),
+            AccountPrincipal::Token { .. } => None,
+        }
+    }
+
     /// The person acting, if a person is (not an API token).
     pub fn actor(&self) -> Option<UserId> {
         match self.principal {
@@ -120,6 +129,17 @@ impl AccountScope {
 }
 
 impl App {
+    /// Records `action` in the audit trail of the scope's account, by its actor.
+    pub(crate) async fn record_account_event(
+        &self,
+        action: &'static str,
+        scope: &AccountScope,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let event = self.audit(action, Some(scope.account()), scope.actor(), Some(meta));
+        Ok(self.accounts.record(event).await?)
+    }
+
     /// Authenticates `credential` for `account` and checks that it may do `op` there.
     /// Not a member: `NotFound`, as for an account that does not exist; a member whose
     /// role does not allow it: `Forbidden`.

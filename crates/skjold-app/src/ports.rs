@@ -216,6 +216,83 @@ pub trait AccountStore: Send + Sync {
     -> Result<(), StoreFailure>;
 }
 
+/// A member of an account as stored.
+#[derive(Debug, Clone)]
+pub struct StoredMember {
+    pub user: StoredUser,
+    pub role: Role,
+    pub joined_at: OffsetDateTime,
+}
+
+/// How a change of membership went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    Done,
+    NotMember,
+    /// Refused: the account would have no owner left.
+    LastOwner,
+}
+
+/// An invitation to join an account, as stored (the address only as its blind index).
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub email_index: [u8; 32],
+    pub role: Role,
+    pub invited_by: UserId,
+    pub expires_at: OffsetDateTime,
+}
+
+/// An account's members and invitations. Changes that need an authorised caller take
+/// the [`AccountScope`]; accepting an invitation cannot (the invitee is not a member
+/// yet) and is bound to the token and the invitee's address instead.
+#[async_trait]
+pub trait MemberStore: Send + Sync {
+    /// The members, oldest first.
+    async fn members(&self, scope: &AccountScope) -> Result<Vec<StoredMember>, StoreFailure>;
+    async fn member_role(
+        &self,
+        scope: &AccountScope,
+        user: UserId,
+    ) -> Result<Option<Role>, StoreFailure>;
+    /// In one statement, so two requests cannot together remove the last owner.
+    async fn set_role(
+        &self,
+        scope: &AccountScope,
+        user: UserId,
+        role: Role,
+    ) -> Result<MemberChange, StoreFailure>;
+    /// In one statement, like [`MemberStore::set_role`].
+    async fn remove_member(
+        &self,
+        scope: &AccountScope,
+        user: UserId,
+    ) -> Result<MemberChange, StoreFailure>;
+    async fn create_invitation(
+        &self,
+        scope: &AccountScope,
+        hash: &TokenHash,
+        invitation: &NewInvitation,
+    ) -> Result<(), StoreFailure>;
+    /// Spends the invitation if it is for `email_index`, unused and unexpired at `now`;
+    /// its account and role if so.
+    async fn spend_invitation(
+        &self,
+        hash: &TokenHash,
+        email_index: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Option<(AccountId, Role)>, StoreFailure>;
+    /// `Conflict` if the user is a member already.
+    async fn add_member(
+        &self,
+        account: AccountId,
+        user: UserId,
+        role: Role,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    /// Raises the user's security stamp: every session of theirs ends.
+    async fn bump_security_stamp(&self, user: UserId) -> Result<i64, StoreFailure>;
+}
+
 /// One of an account's data keys as stored: wrapped by master key `master_key_id`.
 #[derive(Debug, Clone)]
 pub struct StoredAccountKey {

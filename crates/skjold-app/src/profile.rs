@@ -11,7 +11,7 @@ use crate::auth::{Caller, EMAIL_FIELD, IssuedSession, RequestMeta};
 use crate::error::AppError;
 use crate::ports::{Membership, PendingEmail, Sealed, StoreFailure, StoredUser};
 
-const NAME_FIELD: &str = "name";
+pub(crate) const NAME_FIELD: &str = "name";
 /// How long the link that confirms a new address works.
 const EMAIL_CHANGE_LIFETIME: Duration = Duration::days(1);
 

@@ -26,6 +26,7 @@ pub enum TokenKind {
     EmailVerification,
     PasswordReset,
     ApiToken,
+    Invitation,
 }
 
 impl TokenKind {
@@ -35,6 +36,7 @@ impl TokenKind {
             TokenKind::EmailVerification => "skjv_",
             TokenKind::PasswordReset => "skjr_",
             TokenKind::ApiToken => "skjt_",
+            TokenKind::Invitation => "skji_",
         }
     }
 }

@@ -45,10 +45,10 @@ fn api_token_of(row: ApiTokenRow) -> Result<StoredApiToken, StoreFailure> {
     })
 }
 
-const USER_COLUMNS: &str = "id, email_sealed, email_key_id, password_hash, security_stamp, \
+pub(crate) const USER_COLUMNS: &str = "id, email_sealed, email_key_id, password_hash, security_stamp, \
      email_verified_at, name_sealed, name_key_id";
 
-fn user_of<R: Row>(row: &R) -> Result<StoredUser, StoreFailure>
+pub(crate) fn user_of<R: Row>(row: &R) -> Result<StoredUser, StoreFailure>
 where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,

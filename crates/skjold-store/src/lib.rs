@@ -7,6 +7,7 @@ mod accounts;
 mod contacts;
 mod database;
 mod error;
+mod members;
 mod meta;
 mod profiles;
 mod sql;

@@ -7,6 +7,7 @@ mod accounts;
 mod contacts;
 mod email_verification;
 mod me;
+mod members;
 mod password_reset;
 mod sessions;
 mod signup;
@@ -70,6 +71,11 @@ pub(crate) fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::get_account))
         .routes(routes!(accounts::get_tokens, accounts::post_tokens))
         .routes(routes!(accounts::delete_token))
+        .routes(routes!(members::get_members, members::post_members))
+        .routes(routes!(members::patch_member, members::delete_member))
+        .routes(routes!(members::post_invitations))
+        .routes(routes!(members::post_invitation_accept))
+        .routes(routes!(members::post_transfer_ownership))
         .routes(routes!(contacts::get_contacts, contacts::post_contacts))
         .routes(routes!(
             contacts::get_contact,

@@ -155,6 +155,7 @@ fn build_app(
         profiles: Arc::new(database.clone()),
         contacts: Arc::new(database.clone()),
         members: Arc::new(database.clone()),
+        audit_log: Arc::new(database.clone()),
         master_keys: Arc::clone(keyring) as Arc<dyn skjold_app::MasterKeys>,
         clock,
         mailer: Arc::from(crate::mailer::from_config(&config.mail)?),

@@ -10,6 +10,7 @@ mod helpers;
 mod mailbox;
 
 mod accounts;
+mod audit;
 mod cli;
 mod contacts;
 mod headers;

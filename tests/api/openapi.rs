@@ -47,6 +47,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/accounts/{account_id}/invitations"),
     ("post", "/api/v1/invitations/{token}/accept"),
     ("post", "/api/v1/accounts/{account_id}/transfer-ownership"),
+    ("get", "/api/v1/accounts/{account_id}/audit"),
 ];
 
 /// Operations anyone may call; every other one must declare the bearer scheme.

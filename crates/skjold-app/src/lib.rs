@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP: the `http` crate turns requests into these calls.
 
 mod api_tokens;
+mod audit;
 mod auth;
 mod contacts;
 mod data_keys;
@@ -18,6 +19,7 @@ mod profile;
 mod recovery;
 
 pub use api_tokens::{AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
+pub use audit::{AuditPage, AuditQuery, MAX_AUDIT_PAGE};
 pub use auth::{Caller, IssuedSession, RequestMeta, SessionView};
 pub use contacts::{ContactPage, ContactQuery, ContactView, MAX_PAGE};
 pub use data_keys::MasterKeys;
@@ -28,10 +30,10 @@ pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics
 pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
-    AccountStore, ApiScope, AuditEvent, Clock, ContactFilter, ContactStore, Mailer, MemberChange,
-    MemberStore, Membership, NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore,
-    Sealed, SealedContact, StoreFailure, StoredAccountKey, StoredApiToken, StoredMember,
-    StoredSession, StoredUser, TokenPurpose,
+    AccountStore, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter, ContactStore,
+    Mailer, MemberChange, MemberStore, Membership, NewInvitation, NewSession, NewUser,
+    PendingEmail, ProfileStore, Sealed, SealedContact, StoreFailure, StoredAccountKey,
+    StoredApiToken, StoredAuditEvent, StoredMember, StoredSession, StoredUser, TokenPurpose,
 };
 pub use profile::{Me, ProfileChange};
 
@@ -65,6 +67,7 @@ pub struct AppParts {
     pub profiles: Arc<dyn ProfileStore>,
     pub contacts: Arc<dyn ContactStore>,
     pub members: Arc<dyn MemberStore>,
+    pub audit_log: Arc<dyn AuditLog>,
     pub master_keys: Arc<dyn MasterKeys>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
@@ -91,6 +94,7 @@ pub struct App {
     profiles: Arc<dyn ProfileStore>,
     contacts_store: Arc<dyn ContactStore>,
     members_store: Arc<dyn MemberStore>,
+    audit_log: Arc<dyn AuditLog>,
     master_keys: Arc<dyn MasterKeys>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
@@ -116,6 +120,7 @@ impl App {
             profiles: parts.profiles,
             contacts_store: parts.contacts,
             members_store: parts.members,
+            audit_log: parts.audit_log,
             master_keys: parts.master_keys,
             clock: parts.clock,
             mailer: parts.mailer,

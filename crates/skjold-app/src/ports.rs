@@ -216,6 +216,40 @@ pub trait AccountStore: Send + Sync {
     -> Result<(), StoreFailure>;
 }
 
+/// One line of an account's audit trail, as stored.
+#[derive(Debug, Clone)]
+pub struct StoredAuditEvent {
+    pub id: i64,
+    pub at: OffsetDateTime,
+    pub actor_id: Option<UserId>,
+    pub action: String,
+    pub ip_prefix: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Which audit events to read: every condition given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor: Option<UserId>,
+    pub since: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// Only events older than this id (the previous page's last).
+    pub before: Option<i64>,
+}
+
+/// Reading an account's audit trail.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Up to `limit` events of the scope's account matching `filter`, newest first.
+    async fn audit_events(
+        &self,
+        scope: &AccountScope,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, StoreFailure>;
+}
+
 /// A member of an account as stored.
 #[derive(Debug, Clone)]
 pub struct StoredMember {

@@ -4,6 +4,7 @@
 //! No business rule lives here; each function is one statement or one transaction.
 
 mod accounts;
+mod audit;
 mod contacts;
 mod database;
 mod error;

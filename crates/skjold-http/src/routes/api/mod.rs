@@ -4,6 +4,7 @@
 //! the same declaration: the OpenAPI document at `/api/v1/openapi.json` cannot lose a route.
 
 mod accounts;
+mod audit;
 mod contacts;
 mod email_verification;
 mod me;
@@ -76,6 +77,7 @@ pub(crate) fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::post_invitations))
         .routes(routes!(members::post_invitation_accept))
         .routes(routes!(members::post_transfer_ownership))
+        .routes(routes!(audit::get_audit))
         .routes(routes!(contacts::get_contacts, contacts::post_contacts))
         .routes(routes!(
             contacts::get_contact,

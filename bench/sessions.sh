@@ -11,53 +11,7 @@
 # runs on that PostgreSQL database (an empty one: the benchmark user is signed up).
 set -euo pipefail
 
-duration=${1:-20}
-cd "$(dirname "$0")/.."
-for tool in wrk curl jq; do
-    type -P "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
-done
-
-echo "== building the release binary"
-cargo build --release --quiet
-binary=$PWD/target/release/skjold
-
-work=$(mktemp -d)
-server=
-cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-database=()
-[ -n "${BENCH_DATABASE_URL:-}" ] && database=(--database-url "$BENCH_DATABASE_URL")
-echo "== starting skjold serve (${BENCH_DATABASE_URL:+PostgreSQL, }default settings)"
-(cd "$work" && exec "$binary" serve --listen 127.0.0.1:0 --redirect-listen 127.0.0.1:0 \
-    --metrics-listen 127.0.0.1:0 "${database[@]}" >out.log 2>&1) &
-server=$!
-for _ in $(seq 100); do
-    grep -q '^skjold: serving https://' "$work/out.log" 2>/dev/null && break
-    sleep 0.1
-done
-https=$(sed -n 's|^skjold: serving https://||p' "$work/out.log")
-metrics=$(sed -n 's|^skjold: metrics at ||p' "$work/out.log")
-[ -n "$https" ] || { cat "$work/out.log" >&2; exit 1; }
-base="https://localhost:${https##*:}"
-ca="$work/skjold-keys/tls/dev-ca.pem"
-api() { curl -sS --fail-with-body --cacert "$ca" -H 'Content-Type: application/json' "$@"; }
-
-export BENCH_EMAIL=bench@example.no BENCH_PASSWORD='a long enough benchmark passphrase'
-api -o /dev/null "$base/api/v1/signup" \
-    -d "{\"account_name\":\"Bench\",\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}"
-token=$(api "$base/api/v1/sessions" \
-    -d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" | jq -r .token)
-
-run() {
-    local title=$1
-    shift
-    printf '\n== %s\n' "$title"
-    wrk --latency -t2 -d"${duration}s" "$@"
-}
+source "$(dirname "$0")/lib.sh"
 
 run "sign-in: POST /api/v1/sessions, 8 connections" -c8 -s bench/login.lua "$base/api/v1/sessions"
 printf '\nhash queue after the sign-in run:\n'

@@ -1,0 +1,52 @@
+# Shared by the load tests: builds the release binary, starts `skjold serve` with default
+# settings in a temporary directory (on BENCH_DATABASE_URL's PostgreSQL if set), and
+# offers `api` (curl against it) and `run` (wrk against it). Source it; it stops the
+# server on exit.
+
+duration=${1:-20}
+cd "$(dirname "$0")/.."
+for tool in wrk curl jq; do
+    type -P "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
+done
+
+echo "== building the release binary"
+cargo build --release --quiet
+binary=$PWD/target/release/skjold
+
+work=$(mktemp -d)
+server=
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+database=()
+[ -n "${BENCH_DATABASE_URL:-}" ] && database=(--database-url "$BENCH_DATABASE_URL")
+echo "== starting skjold serve (${BENCH_DATABASE_URL:+PostgreSQL, }default settings)"
+(cd "$work" && exec "$binary" serve --listen 127.0.0.1:0 --redirect-listen 127.0.0.1:0 \
+    --metrics-listen 127.0.0.1:0 "${database[@]}" >out.log 2>&1) &
+server=$!
+for _ in $(seq 100); do
+    grep -q '^skjold: serving https://' "$work/out.log" 2>/dev/null && break
+    sleep 0.1
+done
+https=$(sed -n 's|^skjold: serving https://||p' "$work/out.log")
+metrics=$(sed -n 's|^skjold: metrics at ||p' "$work/out.log")
+[ -n "$https" ] || { cat "$work/out.log" >&2; exit 1; }
+base="https://localhost:${https##*:}"
+ca="$work/skjold-keys/tls/dev-ca.pem"
+api() { curl -sS --fail-with-body --cacert "$ca" -H 'Content-Type: application/json' "$@"; }
+
+export BENCH_EMAIL=bench@example.no BENCH_PASSWORD='a long enough benchmark passphrase'
+api -o /dev/null "$base/api/v1/signup" \
+    -d "{\"account_name\":\"Bench\",\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}"
+token=$(api "$base/api/v1/sessions" \
+    -d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" | jq -r .token)
+
+run() {
+    local title=$1
+    shift
+    printf '\n== %s\n' "$title"
+    wrk --latency -t2 -d"${duration}s" "$@"
+}

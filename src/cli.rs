@@ -43,7 +43,7 @@ pub enum Command {
         #[command(flatten)]
         settings: Settings,
     },
-    /// Inspect the keyring.
+    /// Inspect and rotate the keyring.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
@@ -52,6 +52,8 @@ pub enum Command {
     Version,
 }
 
+// Parsed once per process, like `Command`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// List the master keys: id, creation time, environment, which one is current.
@@ -63,5 +65,16 @@ pub enum KeysCommand {
         /// Keyring directory [default: ./skjold-keys]
         #[arg(long, env = "SKJOLD_KEY_DIR", value_name = "DIR")]
         key_dir: Option<PathBuf>,
+    },
+    /// Make a new master key version current, and rewrap every account's data key with
+    /// it. Takes the same settings as `serve` (keyring, data directory, database) and may
+    /// run while servers serve: they pick the new key up when they meet it. Safe to run
+    /// again after an interruption: it finishes what is left.
+    Rotate {
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
     },
 }

@@ -1,11 +1,16 @@
-//! `skjold keys …`: what an operator may see of the keyring.
+//! `skjold keys …`: what an operator may see of the keyring, and its rotation.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use skjold_app::{KeyMaintenance, MasterKeys, rewrap_data_keys};
 use skjold_crypto::Keyring;
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+use crate::config::ServeConfig;
+use crate::serve::{check_keyring_environment, open_database};
 
 /// Prints one line per master key, never its material.
 pub fn list(key_dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
@@ -28,5 +33,50 @@ pub fn list(key_dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
             info.id, created, info.environment
         )?;
     }
+    Ok(())
+}
+
+/// `skjold keys rotate`: a new master key version, then every account data key rewrapped
+/// under it. If an earlier rotation was interrupted (data keys still under an older
+/// version), it finishes that one instead of making another key.
+pub async fn rotate(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut keyring = Keyring::open(&config.key_dir)?;
+    check_keyring_environment(&keyring, config)?;
+    let database = open_database(config, &keyring).await?;
+    database.claim_environment(config.environment).await?;
+    let left = database
+        .data_keys_not_under(&keyring.current_id(), 1)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if left.is_empty() {
+        let now = OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let id = keyring.rotate(now)?;
+        writeln!(
+            out,
+            "skjold: created master key {id}; it is current from now on"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "skjold: an earlier rotation to {} was not finished; finishing it (run again for a new key)",
+            keyring.current_id()
+        )?;
+    }
+    let done = rewrap_data_keys(&database, &keyring, |n| {
+        let _ = writeln!(out, "skjold: rewrapped {n} account data keys so far");
+    })
+    .await?;
+    writeln!(
+        out,
+        "skjold: done: {done} account data keys now wrapped under {}",
+        keyring.current_id()
+    )?;
+    writeln!(
+        out,
+        "skjold: keep the older keys: fields and the embedded database sealed under them still need them"
+    )?;
+    database.close().await;
     Ok(())
 }

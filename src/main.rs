@@ -51,6 +51,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .unwrap_or_else(|| DEFAULT_KEY_DIR.into());
             keys::list(&key_dir, &mut std::io::stdout().lock())
         }
+        Command::Keys {
+            command: KeysCommand::Rotate { config, settings },
+        } => {
+            let file = Settings::from_file(config.as_deref())?;
+            let config = ServeConfig::resolve(settings.over(file))?;
+            telemetry::init(config.log_format, &config.log)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(keys::rotate(&config, &mut std::io::stdout().lock()))
+        }
         Command::Version => {
             use std::io::Write;
             writeln!(std::io::stdout(), "skjold {}", env!("CARGO_PKG_VERSION"))?;

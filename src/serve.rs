@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use skjold_app::{App, AppParts, Clock, HashPool};
+use skjold_app::{App, AppParts, Clock, HashPool, LiveKeyring};
 use skjold_crypto::{
     BlindIndex, FieldCipher, Keyring, PasswordHashing, database_key, ensure_apart,
     ensure_dev_certificate,
@@ -53,18 +53,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         config.environment,
         now,
     )?);
-    if keyring.environment() != config.environment {
-        bail!(
-            "the keyring {} belongs to the {} environment, but this instance is configured as \
-             {}; use the {} keyring (--key-dir), or set --environment {} if this really is {}",
-            config.key_dir.display(),
-            keyring.environment(),
-            config.environment,
-            config.environment,
-            keyring.environment(),
-            keyring.environment(),
-        );
-    }
+    check_keyring_environment(&keyring, &config)?;
 
     let database = open_database(&config, &keyring).await?;
     database.claim_environment(config.environment).await?;
@@ -156,7 +145,7 @@ fn build_app(
         contacts: Arc::new(database.clone()),
         members: Arc::new(database.clone()),
         audit_log: Arc::new(database.clone()),
-        master_keys: Arc::clone(keyring) as Arc<dyn skjold_app::MasterKeys>,
+        master_keys: Arc::new(LiveKeyring::new(Arc::clone(keyring))),
         clock,
         mailer: Arc::from(crate::mailer::from_config(&config.mail)?),
         public_url,
@@ -165,13 +154,37 @@ fn build_app(
             config.hash_concurrency,
         ),
         blind_index: BlindIndex::new(index_key),
-        cipher: FieldCipher::new(keyring.current()),
+        cipher: FieldCipher::new(keyring.current(), keyring.older()),
         policy: config.password_policy,
         sessions: config.sessions,
     }))
 }
 
-async fn open_database(config: &ServeConfig, keyring: &Keyring) -> anyhow::Result<Database> {
+/// Refuses a keyring made for another environment than the configured one (C8).
+pub(crate) fn check_keyring_environment(
+    keyring: &Keyring,
+    config: &ServeConfig,
+) -> anyhow::Result<()> {
+    if keyring.environment() != config.environment {
+        bail!(
+            "the keyring {} belongs to the {} environment, but this instance is configured as \
+             {}; use the {} keyring (--key-dir), or set --environment {} if this really is {}",
+            config.key_dir.display(),
+            keyring.environment(),
+            config.environment,
+            config.environment,
+            keyring.environment(),
+            keyring.environment(),
+        );
+    }
+    Ok(())
+}
+
+/// Opens the configured database with the key it was created under.
+pub(crate) async fn open_database(
+    config: &ServeConfig,
+    keyring: &Keyring,
+) -> anyhow::Result<Database> {
     Ok(match &config.database {
         DatabaseConfig::Embedded => {
             let id = database_key_id(&config.data_dir, keyring)?;

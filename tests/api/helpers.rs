@@ -433,7 +433,10 @@ impl TestApp {
     async fn sqlite(&self) -> sqlx::SqliteConnection {
         use secrecy::ExposeSecret;
         let keyring = skjold_crypto::Keyring::open(&self.key_dir()).unwrap();
-        let key = skjold_crypto::database_key(keyring.current());
+        // The file is keyed by the master key named beside it, not necessarily the newest.
+        let id = std::fs::read_to_string(self.data_dir().join("skjold.db.key-id")).unwrap();
+        let master = keyring.get(id.trim().parse().unwrap()).unwrap();
+        let key = skjold_crypto::database_key(master);
         sqlx::sqlite::SqliteConnectOptions::new()
             .filename(self.data_dir().join("skjold.db"))
             .pragma("key", key.sqlcipher_pragma().expose_secret().to_owned())
@@ -518,6 +521,18 @@ impl TestApp {
             (201, answer) => Ok(answer["token"].as_str().unwrap().to_owned()),
             refused => Err(refused),
         }
+    }
+
+    /// Runs `skjold <args>` against this server's keyring, data directory and database
+    /// (as an operator on the same host would), and returns its output.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = skjold(self.dir.path());
+        cmd.args(args)
+            .args(["--data-dir", "data", "--key-dir", "keys"]);
+        if let Some(db) = &self.database {
+            cmd.args(["--database-url", &db.url()]);
+        }
+        cmd.output().expect("running skjold")
     }
 
     /// A launch that reuses this server's directory and database, for a restart.

@@ -15,6 +15,7 @@ mod cli;
 mod contacts;
 mod headers;
 mod health;
+mod keys;
 mod logging;
 mod members;
 mod metrics;

@@ -344,25 +344,29 @@ impl App {
             .map_err(|e| AppError::unexpected(e.to_string()))
     }
 
-    /// Decrypts what [`App::seal_user_field`] sealed.
+    /// Decrypts what [`App::seal_user_field`] sealed under master key `key_id`.
     pub(crate) fn open_user_field(
         &self,
         user: UserId,
         column: &str,
         sealed: &[u8],
+        key_id: &str,
     ) -> Result<String, AppError> {
         let at = FieldContext {
             table: "users",
             column,
             row: &user.to_string(),
         };
+        let key = key_id
+            .parse()
+            .map_err(|_| AppError::unexpected(format!("user {user}: key id {key_id:?}")))?;
         self.cipher
-            .open(sealed, at)
-            .map_err(|e| AppError::unexpected(e.to_string()))
+            .open(sealed, key, at)
+            .map_err(|e| AppError::unexpected(format!("user {user}, {column}: {e}")))
     }
 
     pub(crate) fn open_email(&self, user: &StoredUser) -> Result<String, AppError> {
-        self.open_user_field(user.id, EMAIL_FIELD, &user.email_sealed)
+        self.open_user_field(user.id, EMAIL_FIELD, &user.email_sealed, &user.email_key_id)
     }
 
     /// The address of `user`, decrypted, for sending a mail.

@@ -11,6 +11,8 @@ use crate::ports::{StoreFailure, StoredAccountKey};
 
 /// Wraps and unwraps data keys with master keys the caller never sees.
 pub trait MasterKeys: Send + Sync {
+    /// The id of the master key new data keys are wrapped under.
+    fn current_id(&self) -> String;
     /// `key` wrapped for `account` under the current master key, and that key's id.
     fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError>;
     fn unwrap(
@@ -23,6 +25,10 @@ pub trait MasterKeys: Send + Sync {
 }
 
 impl MasterKeys for Keyring {
+    fn current_id(&self) -> String {
+        self.current().info().id.to_string()
+    }
+
     fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError> {
         let master = self.current();
         Ok((master.info().id.to_string(), key.wrap(master, account)?))

@@ -11,6 +11,7 @@ mod data_keys;
 mod error;
 mod hashing;
 mod health;
+mod key_rotation;
 mod measures;
 mod members;
 mod permissions;
@@ -26,13 +27,14 @@ pub use data_keys::MasterKeys;
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
+pub use key_rotation::{LiveKeyring, rewrap_data_keys};
 pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics};
 pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
     AccountStore, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter, ContactStore,
-    Mailer, MemberChange, MemberStore, Membership, NewInvitation, NewSession, NewUser,
-    PendingEmail, ProfileStore, Sealed, SealedContact, StoreFailure, StoredAccountKey,
+    KeyMaintenance, Mailer, MemberChange, MemberStore, Membership, NewInvitation, NewSession,
+    NewUser, PendingEmail, ProfileStore, Sealed, SealedContact, StoreFailure, StoredAccountKey,
     StoredApiToken, StoredAuditEvent, StoredMember, StoredSession, StoredUser, TokenPurpose,
 };
 pub use profile::{Me, ProfileChange};

@@ -40,7 +40,7 @@ impl App {
             let name = user
                 .name
                 .as_ref()
-                .map(|n| self.open_user_field(user.id, NAME_FIELD, &n.bytes))
+                .map(|n| self.open_user_field(user.id, NAME_FIELD, &n.bytes, &n.key_id))
                 .transpose()?;
             views.push(MemberView {
                 user_id: user.id,

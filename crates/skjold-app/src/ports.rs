@@ -216,6 +216,26 @@ pub trait AccountStore: Send + Sync {
     -> Result<(), StoreFailure>;
 }
 
+/// Key maintenance across every account, for the operator's `skjold keys` commands:
+/// no caller, so no [`AccountScope`].
+#[async_trait]
+pub trait KeyMaintenance: Send + Sync {
+    /// Up to `limit` account data keys not wrapped under master key `master_key_id`.
+    async fn data_keys_not_under(
+        &self,
+        master_key_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(AccountId, StoredAccountKey)>, StoreFailure>;
+    /// Stores `new` in place of the account's data key `new.version` if that is still
+    /// wrapped under `old_master_key_id`; whether it was (another run may have been first).
+    async fn rewrap_data_key(
+        &self,
+        account: AccountId,
+        old_master_key_id: &str,
+        new: &StoredAccountKey,
+    ) -> Result<bool, StoreFailure>;
+}
+
 /// One line of an account's audit trail, as stored.
 #[derive(Debug, Clone)]
 pub struct StoredAuditEvent {

@@ -49,7 +49,7 @@ impl App {
         let name = user
             .name
             .as_ref()
-            .map(|name| self.open_user_field(user.id, NAME_FIELD, &name.bytes))
+            .map(|name| self.open_user_field(user.id, NAME_FIELD, &name.bytes, &name.key_id))
             .transpose()?;
         Ok(Me {
             id: user.id,

@@ -27,47 +27,84 @@ pub struct FieldContext<'a> {
 #[error("field encryption failed")]
 pub struct FieldCipherError;
 
-/// Encrypts and decrypts fields under one master key version.
+/// Encrypts fields under the newest master key version, and decrypts them under
+/// whichever version they were sealed with (stored beside each ciphertext), so a rotated
+/// master key leaves earlier fields readable.
 pub struct FieldCipher {
-    key_id: KeyId,
-    aead: XChaCha20Poly1305,
+    current: KeyId,
+    aeads: Vec<(KeyId, XChaCha20Poly1305)>,
 }
 
 impl std::fmt::Debug for FieldCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FieldCipher")
-            .field("key_id", &self.key_id)
+            .field("current", &self.current)
             .finish_non_exhaustive()
     }
 }
 
 impl FieldCipher {
-    pub fn new(master: &MasterKey) -> FieldCipher {
-        let key = derive_key(master, FIELD_KEY_INFO);
+    /// A cipher for `keys`, oldest first: the last one seals.
+    pub fn new<'a>(
+        current: &'a MasterKey,
+        older: impl IntoIterator<Item = &'a MasterKey>,
+    ) -> FieldCipher {
+        let aeads = older
+            .into_iter()
+            .chain([current])
+            .map(|master| {
+                let key = derive_key(master, FIELD_KEY_INFO);
+                (
+                    master.info().id,
+                    XChaCha20Poly1305::new(key.expose_secret().into()),
+                )
+            })
+            .collect();
         FieldCipher {
-            key_id: master.info().id,
-            aead: XChaCha20Poly1305::new(key.expose_secret().into()),
+            current: current.info().id,
+            aeads,
         }
     }
 
-    /// The master key version this cipher writes under; stored beside each ciphertext.
+    /// The master key version this cipher seals under; store it beside each ciphertext.
     pub fn key_id(&self) -> KeyId {
-        self.key_id
+        self.current
     }
 
-    fn aad(&self, at: FieldContext<'_>) -> String {
-        format!("{}\0{}\0{}\0{}", at.table, at.column, at.row, self.key_id)
+    fn aad(at: FieldContext<'_>, key: KeyId) -> String {
+        format!("{}\0{}\0{}\0{}", at.table, at.column, at.row, key)
     }
 
-    /// Encrypts `plaintext` for the place `at` (see [`crate::aead`] for the format).
+    fn aead(&self, key: KeyId) -> Result<&XChaCha20Poly1305, FieldCipherError> {
+        self.aeads
+            .iter()
+            .find(|(id, _)| *id == key)
+            .map(|(_, aead)| aead)
+            .ok_or(FieldCipherError)
+    }
+
+    /// Encrypts `plaintext` for the place `at` under the current key (see [`crate::aead`]
+    /// for the format).
     pub fn seal(&self, plaintext: &str, at: FieldContext<'_>) -> Result<Vec<u8>, FieldCipherError> {
-        aead::seal(&self.aead, plaintext.as_bytes(), self.aad(at).as_bytes())
-            .map_err(|_| FieldCipherError)
+        let aad = Self::aad(at, self.current);
+        aead::seal(
+            self.aead(self.current)?,
+            plaintext.as_bytes(),
+            aad.as_bytes(),
+        )
+        .map_err(|_| FieldCipherError)
     }
 
-    pub fn open(&self, sealed: &[u8], at: FieldContext<'_>) -> Result<String, FieldCipherError> {
-        let plaintext = aead::open(&self.aead, sealed, self.aad(at).as_bytes())
-            .map_err(|_| FieldCipherError)?;
+    /// Decrypts what was sealed for `at` under master key `key`.
+    pub fn open(
+        &self,
+        sealed: &[u8],
+        key: KeyId,
+        at: FieldContext<'_>,
+    ) -> Result<String, FieldCipherError> {
+        let aad = Self::aad(at, key);
+        let plaintext =
+            aead::open(self.aead(key)?, sealed, aad.as_bytes()).map_err(|_| FieldCipherError)?;
         String::from_utf8(plaintext.to_vec()).map_err(|_| FieldCipherError)
     }
 }
@@ -85,8 +122,10 @@ mod tests {
             created_at: time::OffsetDateTime::UNIX_EPOCH,
         })
         .unwrap();
-        FieldCipher::new(&master)
+        FieldCipher::new(&master, [])
     }
+
+    const K1: KeyId = KeyId::FIRST;
 
     const AT: FieldContext<'static> = FieldContext {
         table: "users",
@@ -102,18 +141,51 @@ mod tests {
             !sealed.windows(7).any(|w| w == b"example"),
             "no plaintext in the ciphertext"
         );
-        assert_eq!(c.open(&sealed, AT).unwrap(), "ola@example.no");
+        assert_eq!(c.open(&sealed, K1, AT).unwrap(), "ola@example.no");
         let other_row = FieldContext { row: "u2", ..AT };
-        assert_eq!(c.open(&sealed, other_row), Err(FieldCipherError));
+        assert_eq!(c.open(&sealed, K1, other_row), Err(FieldCipherError));
         let other_column = FieldContext {
             column: "name",
             ..AT
         };
-        assert_eq!(c.open(&sealed, other_column), Err(FieldCipherError));
+        assert_eq!(c.open(&sealed, K1, other_column), Err(FieldCipherError));
         assert_eq!(
-            cipher().open(&sealed, AT),
+            cipher().open(&sealed, K1, AT),
             Err(FieldCipherError),
             "another key"
+        );
+    }
+
+    #[test]
+    fn after_a_rotation_new_fields_use_the_new_key_and_old_ones_still_open() {
+        let k1 = MasterKey::generate(KeyInfo {
+            id: K1,
+            environment: Environment::Test,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        })
+        .unwrap();
+        let k2 = MasterKey::generate(KeyInfo {
+            id: K1.next(),
+            environment: Environment::Test,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        })
+        .unwrap();
+        let before = FieldCipher::new(&k1, []);
+        let old = before.seal("ola@example.no", AT).unwrap();
+        let after = FieldCipher::new(&k2, [&k1]);
+        assert_eq!(after.key_id(), K1.next());
+        assert_eq!(after.open(&old, K1, AT).unwrap(), "ola@example.no");
+        let new = after.seal("kari@example.no", AT).unwrap();
+        assert_eq!(after.open(&new, K1.next(), AT).unwrap(), "kari@example.no");
+        assert_eq!(
+            after.open(&new, K1, AT),
+            Err(FieldCipherError),
+            "bound to its key"
+        );
+        assert_eq!(
+            before.open(&new, K1.next(), AT),
+            Err(FieldCipherError),
+            "k2 unknown"
         );
     }
 

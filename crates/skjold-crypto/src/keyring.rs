@@ -232,6 +232,29 @@ impl Keyring {
         &self.keys[self.keys.len() - 1]
     }
 
+    /// Every key but the current one, oldest first: what earlier ciphertexts need.
+    pub fn older(&self) -> impl Iterator<Item = &MasterKey> {
+        self.keys[..self.keys.len() - 1].iter()
+    }
+
+    /// Makes a new master key version, for the same environment, and makes it current.
+    /// Its file is written (0600) before it counts; the earlier keys stay, to read what
+    /// they wrote.
+    pub fn rotate(&mut self, now: OffsetDateTime) -> Result<KeyId, KeyringError> {
+        let id = self.current().info().id.next();
+        let info = KeyInfo {
+            id,
+            environment: self.environment(),
+            created_at: now,
+        };
+        let key = MasterKey::generate(info).map_err(KeyringError::Random)?;
+        let path = key_path(&self.dir, id);
+        write_private_file(&path, key.to_file_text().as_bytes())
+            .map_err(io_error("cannot write the key file", &path))?;
+        self.keys.push(key);
+        Ok(id)
+    }
+
     /// The key with this id, to read what it once wrote.
     pub fn get(&self, id: KeyId) -> Option<&MasterKey> {
         self.keys.iter().find(|k| k.info().id == id)

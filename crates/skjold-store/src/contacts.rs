@@ -11,7 +11,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::database::Database;
-use crate::sql::{failure, on_pool, parse, secs, time_of};
+use crate::sql::{failure, on_pool, parse, secs, time_of, version_of};
 
 const CONTACT_COLUMNS: &str = "id, key_version, name_sealed, email_sealed, email_index, \
      phone_sealed, phone_index, address_sealed, birth_date_sealed, national_id_sealed, \
@@ -24,10 +24,6 @@ fn index_of(bytes: Option<Vec<u8>>) -> Result<Option<[u8; 32]>, StoreFailure> {
                 .map_err(|_| StoreFailure::Other("a blind index is not 32 bytes".into()))
         })
         .transpose()
-}
-
-fn version_of(value: i64) -> Result<u32, StoreFailure> {
-    u32::try_from(value).map_err(|_| StoreFailure::Other(format!("key version {value}")))
 }
 
 /// A contacts row without its tags, which live in their own table.

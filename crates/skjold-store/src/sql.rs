@@ -38,3 +38,8 @@ pub(crate) fn parse<T: std::str::FromStr>(text: &str) -> Result<T, StoreFailure>
     text.parse()
         .map_err(|_| StoreFailure::Other(format!("malformed value {text:?} in the database")))
 }
+
+/// A data key version as stored (an integer column) back to its type.
+pub(crate) fn version_of(value: i64) -> Result<u32, StoreFailure> {
+    u32::try_from(value).map_err(|_| StoreFailure::Other(format!("key version {value}")))
+}

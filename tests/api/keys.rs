@@ -1,0 +1,88 @@
+//! `skjold keys rotate` (C2): a new master key version rewraps every account data key,
+//! while servers keep serving; everything stays readable, before and after a restart; an
+//! interrupted rotation is finished by running the command again.
+
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp, on_both_backends, skjold};
+use crate::people::{PASSWORD, person};
+use crate::recovery::with_mailbox;
+
+fn rotate(app: &TestApp) -> String {
+    let out = app.cli(&["keys", "rotate"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+async fn wrapped_under(app: &TestApp, key: &str) -> String {
+    let sql =
+        format!("SELECT CAST(COUNT(*) AS TEXT) FROM account_keys WHERE master_key_id = '{key}'");
+    app.db_text(&sql).await
+}
+
+on_both_backends! {
+    async fn c2_a_master_key_rotation_rewraps_data_keys_online_and_keeps_everything_readable(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let mut readers = Vec::new();
+        for email in ["owner@a.example", "owner@b.example"] {
+            let (token, me) = person(&app, &mailbox, email).await;
+            let account = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+            let path = format!("/api/v1/accounts/{account}/contacts");
+            let (status, contact) = app.post_json(&path, json!({"name": "Ola Nordmann", "national_id": "17058510068"}), Some(&token)).await;
+            assert_eq!(status, 201);
+            readers.push((token, format!("{path}/{}", contact["id"].as_str().unwrap())));
+        }
+        assert_eq!(wrapped_under(&app, "k1").await, "2");
+
+        // Rotation while the server serves.
+        let out = rotate(&app);
+        assert!(out.contains("created master key k2"), "{out}");
+        assert!(out.contains("done: 2 account data keys now wrapped under k2"), "{out}");
+        assert_eq!(wrapped_under(&app, "k2").await, "2");
+        for (token, path) in &readers {
+            let (status, contact) = app.get_json(path, token).await;
+            assert_eq!(status, 200, "the running server reads with the new key: {contact}");
+            assert_eq!(contact["national_id"], "17058510068");
+        }
+        let listed = skjold(app.dir.path()).args(["keys", "list", "--key-dir", "keys"]).output().unwrap();
+        let list = String::from_utf8_lossy(&listed.stdout).into_owned();
+        let current: Vec<&str> = list.lines().filter(|l| l.trim_end().ends_with('*')).collect();
+        assert!(current.len() == 1 && current[0].starts_with("k2"), "{list}");
+
+        // After a restart: old fields (k1) and rewrapped keys (k2) read; new fields use k2.
+        let mut app = app;
+        app.stop().await;
+        let app = app.relaunch().start().await;
+        let token = app.sign_in("owner@a.example", PASSWORD).await.unwrap();
+        assert_eq!(app.get_json(&readers[0].1, &token).await.0, 200);
+        app.sign_up("new@c.example", PASSWORD).await;
+        let sql = "SELECT CAST(COUNT(*) AS TEXT) FROM users WHERE email_key_id = 'k2'";
+        assert_eq!(app.db_text(sql).await, "1", "the new user's address is sealed under k2");
+        assert_eq!(app.get_json("/api/v1/me", &app.sign_in("new@c.example", PASSWORD).await.unwrap()).await.0, 200);
+
+        // An interrupted rotation: one data key left under k2 when k3 became current.
+        let account_b = app.db_text("SELECT account_id FROM account_keys ORDER BY account_id DESC LIMIT 1").await;
+        let saved: Vec<u8> = app.db_value(&format!("SELECT wrapped FROM account_keys WHERE account_id = '{account_b}'")).await;
+        let out = rotate(&app);
+        assert!(out.contains("created master key k3") && out.contains("done: 2"), "{out}");
+        let hex: String = saved.iter().map(|b| format!("{b:02x}")).collect();
+        let restore = match backend {
+            Backend::Sqlite => format!("UPDATE account_keys SET master_key_id = 'k2', wrapped = X'{hex}' WHERE account_id = $1"),
+            Backend::Postgres => format!("UPDATE account_keys SET master_key_id = 'k2', wrapped = '\\x{hex}'::bytea WHERE account_id = $1"),
+        };
+        app.db_execute(&restore, &account_b).await;
+        assert_eq!(wrapped_under(&app, "k2").await, "1");
+        let out = rotate(&app);
+        assert!(out.contains("was not finished") && out.contains("done: 1 account data keys now wrapped under k3"), "{out}");
+        assert_eq!(wrapped_under(&app, "k3").await, "2");
+        for (email, (_, path)) in ["owner@a.example", "owner@b.example"].iter().zip(&readers) {
+            let token = app.sign_in(email, PASSWORD).await.unwrap();
+            assert_eq!(app.get_json(path, &token).await.0, 200, "{email}");
+        }
+    }
+}

@@ -71,6 +71,14 @@ pub enum KeysCommand {
     /// run while servers serve: they pick the new key up when they meet it. Safe to run
     /// again after an interruption: it finishes what is left.
     Rotate {
+        /// Instead of a new master key: give every account a new data key, reseal its
+        /// rows with it and delete the old data keys once no row uses them
+        #[arg(long)]
+        data_keys: bool,
+        /// With --data-keys: reseal at most this many rows in this run; run again to
+        /// continue where it stopped
+        #[arg(long, value_name = "N", requires = "data_keys")]
+        max_rows: Option<u64>,
         /// Settings file (TOML) [default: ./skjold.toml if present]
         #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
         config: Option<PathBuf>,

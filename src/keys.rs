@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::ServeConfig;
-use crate::serve::{check_keyring_environment, open_database};
+use crate::serve::{build_app, check_keyring_environment, open_database};
 
 /// Prints one line per master key, never its material.
 pub fn list(key_dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
@@ -77,6 +77,39 @@ pub async fn rotate(config: &ServeConfig, out: &mut impl Write) -> anyhow::Resul
         out,
         "skjold: keep the older keys: fields and the embedded database sealed under them still need them"
     )?;
+    database.close().await;
+    Ok(())
+}
+
+/// `skjold keys rotate --data-keys`: every account gets a new data key, its rows are
+/// resealed with it, and data keys no row uses any more are deleted.
+pub async fn rotate_data_keys(
+    config: &ServeConfig,
+    max_rows: Option<u64>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let keyring = std::sync::Arc::new(Keyring::open(&config.key_dir)?);
+    check_keyring_environment(&keyring, config)?;
+    let database = open_database(config, &keyring).await?;
+    database.claim_environment(config.environment).await?;
+    // No mail is sent and no link made: any base URL does.
+    let app = build_app(config, &keyring, &database, "https://localhost".to_owned())?;
+    let outcome = app
+        .rotate_data_keys(max_rows, |n| {
+            let _ = writeln!(out, "skjold: resealed {n} rows so far");
+        })
+        .await?;
+    writeln!(
+        out,
+        "skjold: {} new account data keys, {} rows resealed, {} old data keys retired",
+        outcome.new_keys, outcome.resealed, outcome.retired
+    )?;
+    if outcome.unfinished {
+        writeln!(
+            out,
+            "skjold: stopped at --max-rows; rows remain under older data keys: run again to continue"
+        )?;
+    }
     database.close().await;
     Ok(())
 }

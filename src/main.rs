@@ -52,7 +52,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             keys::list(&key_dir, &mut std::io::stdout().lock())
         }
         Command::Keys {
-            command: KeysCommand::Rotate { config, settings },
+            command:
+                KeysCommand::Rotate {
+                    data_keys,
+                    max_rows,
+                    config,
+                    settings,
+                },
         } => {
             let file = Settings::from_file(config.as_deref())?;
             let config = ServeConfig::resolve(settings.over(file))?;
@@ -60,7 +66,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(keys::rotate(&config, &mut std::io::stdout().lock()))
+            let out = &mut std::io::stdout().lock();
+            if data_keys {
+                runtime.block_on(keys::rotate_data_keys(&config, max_rows, out))
+            } else {
+                runtime.block_on(keys::rotate(&config, out))
+            }
         }
         Command::Version => {
             use std::io::Write;

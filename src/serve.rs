@@ -122,7 +122,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
 }
 
 /// The use cases with their concrete ports.
-fn build_app(
+pub(crate) fn build_app(
     config: &ServeConfig,
     keyring: &Arc<Keyring>,
     database: &Database,
@@ -145,6 +145,7 @@ fn build_app(
         contacts: Arc::new(database.clone()),
         members: Arc::new(database.clone()),
         audit_log: Arc::new(database.clone()),
+        key_maintenance: Arc::new(database.clone()),
         master_keys: Arc::new(LiveKeyring::new(Arc::clone(keyring))),
         clock,
         mailer: Arc::from(crate::mailer::from_config(&config.mail)?),

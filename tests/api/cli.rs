@@ -40,7 +40,12 @@ fn every_subcommand_explains_itself() {
         (&["keys", "--help"], &["list", "rotate"]),
         (
             &["keys", "rotate", "--help"],
-            &["--key-dir", "--database-url", "rewrap", "while servers serve"],
+            &[
+                "--key-dir",
+                "--database-url",
+                "rewrap",
+                "while servers serve",
+            ],
         ),
         (
             &["keys", "list", "--help"],

@@ -9,7 +9,12 @@ use crate::people::{PASSWORD, person};
 use crate::recovery::with_mailbox;
 
 fn rotate(app: &TestApp) -> String {
-    let out = app.cli(&["keys", "rotate"]);
+    rotate_with(app, &[])
+}
+
+fn rotate_with(app: &TestApp, flags: &[&str]) -> String {
+    let args: Vec<&str> = ["keys", "rotate"].iter().chain(flags).copied().collect();
+    let out = app.cli(&args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -17,6 +22,11 @@ fn rotate(app: &TestApp) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
+}
+
+async fn count(app: &TestApp, sql: &str) -> String {
+    app.db_text(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM {sql}"))
+        .await
 }
 
 async fn wrapped_under(app: &TestApp, key: &str) -> String {
@@ -84,5 +94,53 @@ on_both_backends! {
             let token = app.sign_in(email, PASSWORD).await.unwrap();
             assert_eq!(app.get_json(path, &token).await.0, 200, "{email}");
         }
+    }
+
+    async fn c2_new_data_keys_reseal_every_row_resumably_and_retire_the_old_ones(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let mut readers = Vec::new();
+        for (email, contacts) in [("owner@a.example", 3), ("owner@b.example", 1)] {
+            let (token, me) = person(&app, &mailbox, email).await;
+            let account = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+            let path = format!("/api/v1/accounts/{account}/contacts");
+            for n in 0..contacts {
+                let body = json!({"name": format!("Person {n}"), "email": format!("p{n}@example.com")});
+                let (_, contact) = app.post_json(&path, body, Some(&token)).await;
+                let one = format!("{path}/{}", contact["id"].as_str().unwrap());
+                readers.push((token.clone(), one, contact["updated_at"].clone()));
+            }
+        }
+        let read_all = || async {
+            for (token, path, updated_at) in &readers {
+                let (status, contact) = app.get_json(path, token).await;
+                assert_eq!(status, 200, "{path}: {contact}");
+                assert_eq!(&contact["updated_at"], updated_at, "resealing is not an edit");
+            }
+        };
+
+        // A run limited to two rows stops part-way; everything stays readable meanwhile.
+        let out = rotate_with(&app, &["--data-keys", "--max-rows", "2"]);
+        assert!(out.contains("2 new account data keys, 2 rows resealed") && out.contains("run again to continue"), "{out}");
+        assert_eq!(count(&app, "contacts WHERE key_version = 2").await, "2");
+        read_all().await;
+
+        // The next run finishes, and retires every version-1 key.
+        let out = rotate_with(&app, &["--data-keys"]);
+        assert!(out.contains("0 new account data keys, 2 rows resealed"), "finishes, no new keys: {out}");
+        assert_eq!(count(&app, "contacts WHERE key_version = 2").await, "4");
+        assert_eq!(count(&app, "account_keys WHERE version = 1").await, "0");
+        assert_eq!(count(&app, "account_keys").await, "2");
+        read_all().await;
+
+        // Another full run: new keys for both accounts, every row, the old ones gone.
+        let out = rotate_with(&app, &["--data-keys"]);
+        assert!(out.contains("2 new account data keys, 4 rows resealed, 2 old data keys retired"), "{out}");
+        assert_eq!(count(&app, "contacts WHERE key_version = 3").await, "4");
+        assert_eq!(count(&app, "account_keys").await, "2");
+        read_all().await;
+        let (token, path, _) = &readers[0];
+        let (status, _) = app.send_json(reqwest::Method::PATCH, path, json!({"company": "Nordlys AS"}), Some(token)).await;
+        assert_eq!(status, 200, "changes after a rotation are sealed with the new key");
+        assert_eq!(app.get_json(path, token).await.1["company"], "Nordlys AS");
     }
 }

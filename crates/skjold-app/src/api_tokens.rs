@@ -26,8 +26,16 @@ pub struct CreatedApiToken {
 /// Who is acting on an account.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum AccountPrincipal {
-    Member { caller: Caller, role: Role },
-    Token { scope: ApiScope },
+    Member {
+        caller: Caller,
+        role: Role,
+    },
+    Token {
+        scope: ApiScope,
+    },
+    /// The operator's maintenance (key rotation): no person, no permissions; reaches
+    /// the account's rows only through maintenance use cases.
+    Operator,
 }
 
 /// An account as its members and tokens see it.

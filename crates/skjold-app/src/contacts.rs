@@ -85,6 +85,13 @@ fn mask_name(name: &PersonName) -> String {
 }
 
 impl App {
+    /// Now, in whole seconds as the store keeps times, so an answer shows the time that
+    /// later reads will show.
+    fn stored_now(&self) -> OffsetDateTime {
+        let now = self.clock.now();
+        now.replace_nanosecond(0).unwrap_or(now)
+    }
+
     /// The blind index of a contact's e-mail or phone, keyed per account so the same
     /// address in two accounts cannot be matched across them.
     fn contact_index(&self, scope: &AccountScope, field: ContactField, value: &str) -> [u8; 32] {
@@ -147,7 +154,7 @@ impl App {
             company: details.company.clone(),
             tags: details.tags.clone(),
             created_at,
-            updated_at: self.clock.now(),
+            updated_at: self.stored_now(),
         })
     }
 
@@ -223,7 +230,7 @@ impl App {
         let details = input.parse(self.clock.now().date())?;
         let cipher = self.current_account_cipher(&scope).await?;
         let id = ContactId::new();
-        let sealed = self.seal_contact(&scope, &cipher, id, &details, self.clock.now())?;
+        let sealed = self.seal_contact(&scope, &cipher, id, &details, self.stored_now())?;
         self.contacts_store.create_contact(&scope, &sealed).await?;
         self.record_account_event("contact_created", &scope, meta)
             .await?;
@@ -342,6 +349,24 @@ impl App {
         Ok(ContactPage {
             contacts: self.disclose(&scope, opened, meta).await?,
             next,
+        })
+    }
+
+    /// The same contact sealed with `cipher`, for a data key rotation: what a user sees
+    /// does not change, so neither does `updated_at`.
+    pub(crate) async fn reseal_contact(
+        &self,
+        scope: &AccountScope,
+        cipher: &AccountCipher,
+        sealed: SealedContact,
+    ) -> Result<SealedContact, AppError> {
+        let updated_at = sealed.updated_at;
+        let opened = self.open_contact(scope, sealed).await?;
+        let resealed =
+            self.seal_contact(scope, cipher, opened.id, &opened.details, opened.created_at)?;
+        Ok(SealedContact {
+            updated_at,
+            ..resealed
         })
     }
 

@@ -71,7 +71,7 @@ impl App {
     }
 
     /// The cipher new rows of the account are sealed with: its newest data key, made on
-    /// first use. Two instances making it at once agree: the second reads the first's.
+    /// first use.
     pub(crate) async fn current_account_cipher(
         &self,
         scope: &AccountScope,
@@ -79,8 +79,18 @@ impl App {
         if let Some(stored) = self.contacts_store.current_account_key(scope).await? {
             return self.open_account_key(scope, &stored);
         }
+        self.new_account_cipher(scope, 1).await
+    }
+
+    /// Makes data key `version` of the account, which becomes its newest. Two instances
+    /// making it at once agree: the second reads the first's.
+    pub(crate) async fn new_account_cipher(
+        &self,
+        scope: &AccountScope,
+        version: u32,
+    ) -> Result<AccountCipher, AppError> {
         let account = scope.account().to_string();
-        let key = DataKey::generate(1).map_err(key_failure)?;
+        let key = DataKey::generate(version).map_err(key_failure)?;
         let (master_key_id, wrapped) =
             self.master_keys.wrap(&key, &account).map_err(key_failure)?;
         let stored = StoredAccountKey {
@@ -94,14 +104,7 @@ impl App {
             .await
         {
             Ok(()) => Ok(AccountCipher::new(&account, &key)),
-            Err(StoreFailure::Conflict) => {
-                let stored = self
-                    .contacts_store
-                    .current_account_key(scope)
-                    .await?
-                    .ok_or_else(|| AppError::unexpected("a data key vanished"))?;
-                self.open_account_key(scope, &stored)
-            }
+            Err(StoreFailure::Conflict) => self.account_cipher(scope, version).await,
             Err(other) => Err(other.into()),
         }
     }

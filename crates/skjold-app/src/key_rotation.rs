@@ -1,14 +1,17 @@
-//! Rotating the master key (C2): a new version wraps every account's data key, which is
-//! fast (one small key per account, no row re-encrypted) and safe to run while servers
-//! serve: they load a master key version they meet and do not know yet.
+//! Rotating keys (C2). A new master key version rewraps every account's data key: fast
+//! (one small key per account, no row re-encrypted) and safe while servers serve, since
+//! they load a master key version they meet and do not know yet. New data keys reseal
+//! every row, and retire the old keys once nothing uses them.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use skjold_crypto::{DataKey, DataKeyError, Keyring};
 
+use crate::App;
 use crate::data_keys::MasterKeys;
 use crate::error::AppError;
+use crate::permissions::AccountScope;
 use crate::ports::{KeyMaintenance, StoredAccountKey};
 
 /// How many data keys one round reads.
@@ -117,5 +120,103 @@ impl MasterKeys for LiveKeyring {
             .is_ok_and(|id| loaded.get(id).is_some());
         let keyring = if known { loaded } else { self.reload()? };
         keyring.unwrap(master_key_id, wrapped, account, version)
+    }
+}
+
+/// What a data key rotation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DataKeyRotation {
+    /// Accounts that got a new data key in this run.
+    pub new_keys: u64,
+    /// Rows sealed anew with their account's newest data key.
+    pub resealed: u64,
+    /// Old data keys deleted because no row uses them any more.
+    pub retired: u64,
+    /// Rows still sealed with an older key (the run stopped at `max_rows`).
+    pub unfinished: bool,
+}
+
+impl App {
+    /// Gives every account a new data key and reseals its rows with it, then deletes the
+    /// data keys no row uses. Online: servers keep serving, each row is updated only if
+    /// no one changed it meanwhile. Resumable: while any rows are still under an older
+    /// key than their account's newest, a run only finishes them. At most `max_rows`
+    /// rows are resealed per run; `progress` gets the running count.
+    pub async fn rotate_data_keys(
+        &self,
+        max_rows: Option<u64>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<DataKeyRotation, AppError> {
+        let mut outcome = DataKeyRotation::default();
+        // An interrupted rotation is finished first, and alone: no account gets another
+        // key until every row is under its account's newest one.
+        let mut accounts = Vec::new();
+        for account in self.key_maintenance.accounts_with_data_keys().await? {
+            let scope = AccountScope::operator(account);
+            let current = self.current_account_cipher(&scope).await?;
+            let pending = !self
+                .contacts_store
+                .contacts_sealed_before(&scope, current.version(), 1)
+                .await?
+                .is_empty();
+            accounts.push((scope, current, pending));
+        }
+        let finishing = accounts.iter().any(|(_, _, pending)| *pending);
+        // Every account gets its new key before any row is resealed, so a run that stops
+        // part-way leaves a rotation the next run can finish for all of them.
+        let mut work = Vec::new();
+        for (scope, current, pending) in accounts {
+            let cipher = match (finishing, pending) {
+                (true, false) => continue,
+                (true, true) => current,
+                (false, _) => {
+                    outcome.new_keys += 1;
+                    self.new_account_cipher(&scope, current.version() + 1)
+                        .await?
+                }
+            };
+            work.push((scope, cipher));
+        }
+        for (scope, cipher) in work {
+            loop {
+                let left = max_rows.map(|max| max.saturating_sub(outcome.resealed));
+                if left == Some(0) {
+                    let rest = self
+                        .contacts_store
+                        .contacts_sealed_before(&scope, cipher.version(), 1)
+                        .await?;
+                    if rest.is_empty() {
+                        break;
+                    }
+                    outcome.unfinished = true;
+                    return Ok(outcome);
+                }
+                let batch_size = left.map_or(BATCH, |l| l.min(u64::from(BATCH)) as u32);
+                let batch = self
+                    .contacts_store
+                    .contacts_sealed_before(&scope, cipher.version(), batch_size)
+                    .await?;
+                if batch.is_empty() {
+                    break;
+                }
+                for sealed in batch {
+                    let old_version = sealed.key_version;
+                    let resealed = self.reseal_contact(&scope, &cipher, sealed).await?;
+                    if self
+                        .contacts_store
+                        .reseal_contact(&scope, &resealed, old_version)
+                        .await?
+                    {
+                        outcome.resealed += 1;
+                    }
+                }
+                progress(outcome.resealed);
+            }
+            outcome.retired += self
+                .contacts_store
+                .retire_account_keys(&scope, cipher.version())
+                .await?;
+        }
+        Ok(outcome)
     }
 }

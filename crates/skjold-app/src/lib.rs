@@ -27,7 +27,7 @@ pub use data_keys::MasterKeys;
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
-pub use key_rotation::{LiveKeyring, rewrap_data_keys};
+pub use key_rotation::{DataKeyRotation, LiveKeyring, rewrap_data_keys};
 pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics};
 pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
@@ -70,6 +70,7 @@ pub struct AppParts {
     pub contacts: Arc<dyn ContactStore>,
     pub members: Arc<dyn MemberStore>,
     pub audit_log: Arc<dyn AuditLog>,
+    pub key_maintenance: Arc<dyn KeyMaintenance>,
     pub master_keys: Arc<dyn MasterKeys>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
@@ -97,6 +98,7 @@ pub struct App {
     contacts_store: Arc<dyn ContactStore>,
     members_store: Arc<dyn MemberStore>,
     audit_log: Arc<dyn AuditLog>,
+    key_maintenance: Arc<dyn KeyMaintenance>,
     master_keys: Arc<dyn MasterKeys>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
@@ -123,6 +125,7 @@ impl App {
             contacts_store: parts.contacts,
             members_store: parts.members,
             audit_log: parts.audit_log,
+            key_maintenance: parts.key_maintenance,
             master_keys: parts.master_keys,
             clock: parts.clock,
             mailer: parts.mailer,

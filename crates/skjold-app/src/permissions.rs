@@ -89,6 +89,14 @@ pub struct AccountScope {
 }
 
 impl AccountScope {
+    /// For maintenance the operator runs on every account (key rotation).
+    pub(crate) fn operator(account: AccountId) -> AccountScope {
+        AccountScope {
+            account,
+            principal: AccountPrincipal::Operator,
+        }
+    }
+
     pub fn account(&self) -> AccountId {
         self.account
     }
@@ -97,7 +105,7 @@ impl AccountScope {
     pub fn caller(&self) -> Option<Caller> {
         match self.principal {
             AccountPrincipal::Member { caller, .. } => Some(caller),
-            AccountPrincipal::Token { .. } => None,
+            AccountPrincipal::Token { .. } | AccountPrincipal::Operator => None,
         }
     }
 
@@ -105,7 +113,7 @@ impl AccountScope {
     pub fn actor(&self) -> Option<UserId> {
         match self.principal {
             AccountPrincipal::Member { caller, .. } => Some(caller.user_id),
-            AccountPrincipal::Token { .. } => None,
+            AccountPrincipal::Token { .. } | AccountPrincipal::Operator => None,
         }
     }
 
@@ -124,6 +132,7 @@ impl AccountScope {
         match self.principal {
             AccountPrincipal::Member { role, .. } => role_allows(role, op),
             AccountPrincipal::Token { scope } => token_allows(scope, op),
+            AccountPrincipal::Operator => false,
         }
     }
 }

@@ -226,6 +226,8 @@ pub trait KeyMaintenance: Send + Sync {
         master_key_id: &str,
         limit: u32,
     ) -> Result<Vec<(AccountId, StoredAccountKey)>, StoreFailure>;
+    /// Every account that has a data key.
+    async fn accounts_with_data_keys(&self) -> Result<Vec<AccountId>, StoreFailure>;
     /// Stores `new` in place of the account's data key `new.version` if that is still
     /// wrapped under `old_master_key_id`; whether it was (another run may have been first).
     async fn rewrap_data_key(
@@ -428,6 +430,27 @@ pub trait ContactStore: Send + Sync {
         scope: &AccountScope,
         id: ContactId,
     ) -> Result<bool, StoreFailure>;
+    /// Up to `limit` contacts sealed with a data key older than `version`.
+    async fn contacts_sealed_before(
+        &self,
+        scope: &AccountScope,
+        version: u32,
+        limit: u32,
+    ) -> Result<Vec<SealedContact>, StoreFailure>;
+    /// Stores the contact sealed anew if it is still sealed with `old_version` (a user's
+    /// change since wins); whether it was.
+    async fn reseal_contact(
+        &self,
+        scope: &AccountScope,
+        contact: &SealedContact,
+        old_version: u32,
+    ) -> Result<bool, StoreFailure>;
+    /// Deletes the account's data keys older than `version` that no row uses; how many.
+    async fn retire_account_keys(
+        &self,
+        scope: &AccountScope,
+        version: u32,
+    ) -> Result<u64, StoreFailure>;
     /// Up to `limit` contacts matching `filter`, in id order (creation order: contact
     /// ids are time-ordered), after contact `after`.
     async fn contacts(

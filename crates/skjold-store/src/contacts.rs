@@ -56,6 +56,29 @@ where
     })
 }
 
+/// Writes the contact's tags inside transaction `$tx`, replacing any it had.
+macro_rules! write_tags {
+    ($tx:expr, $account:expr, $contact:expr) => {{
+        sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2")
+            .bind(&$account)
+            .bind($contact.id.to_string())
+            .execute(&mut *$tx)
+            .await
+            .map_err(failure)?;
+        for tag in &$contact.tags {
+            sqlx::query(
+                "INSERT INTO contact_tags (contact_id, account_id, tag) VALUES ($1, $2, $3)",
+            )
+            .bind($contact.id.to_string())
+            .bind(&$account)
+            .bind(tag)
+            .execute(&mut *$tx)
+            .await
+            .map_err(failure)?;
+        }
+    }};
+}
+
 impl Database {
     async fn tags(&self, scope: &AccountScope, id: ContactId) -> Result<Vec<String>, StoreFailure> {
         on_pool!(self, |pool| {
@@ -81,29 +104,53 @@ impl Database {
         }
         Ok(contacts)
     }
-}
 
-/// Writes the contact's tags inside transaction `$tx`, replacing any it had.
-macro_rules! write_tags {
-    ($tx:expr, $account:expr, $contact:expr) => {{
-        sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND contact_id = $2")
-            .bind(&$account)
-            .bind($contact.id.to_string())
-            .execute(&mut *$tx)
-            .await
-            .map_err(failure)?;
-        for tag in &$contact.tags {
-            sqlx::query(
-                "INSERT INTO contact_tags (contact_id, account_id, tag) VALUES ($1, $2, $3)",
+    /// Writes the contact's fields and tags; with `only_version`, only if the row is
+    /// still sealed with that data key version. Whether a row was written.
+    async fn replace_contact(
+        &self,
+        scope: &AccountScope,
+        c: &SealedContact,
+        only_version: Option<u32>,
+    ) -> Result<bool, StoreFailure> {
+        let account = scope.account().to_string();
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(failure)?;
+            let updated = sqlx::query(
+                "UPDATE contacts SET key_version = $3, name_sealed = $4, email_sealed = $5, \
+                 email_index = $6, phone_sealed = $7, phone_index = $8, address_sealed = $9, \
+                 birth_date_sealed = $10, national_id_sealed = $11, notes_sealed = $12, \
+                 company = $13, updated_at = $14 WHERE account_id = $1 AND id = $2 \
+                 AND ($15 IS NULL OR key_version = $15)",
             )
-            .bind($contact.id.to_string())
-            .bind(&$account)
-            .bind(tag)
-            .execute(&mut *$tx)
+            .bind(&account)
+            .bind(c.id.to_string())
+            .bind(i64::from(c.key_version))
+            .bind(&c.name)
+            .bind(&c.email)
+            .bind(c.email_index.map(|i| i.to_vec()))
+            .bind(&c.phone)
+            .bind(c.phone_index.map(|i| i.to_vec()))
+            .bind(&c.address)
+            .bind(&c.birth_date)
+            .bind(&c.national_id)
+            .bind(&c.notes)
+            .bind(&c.company)
+            .bind(secs(c.updated_at))
+            .bind(only_version.map(i64::from))
+            .execute(&mut *tx)
             .await
-            .map_err(failure)?;
-        }
-    }};
+            .map_err(failure)?
+            .rows_affected()
+                == 1;
+            if !updated {
+                return Ok(false);
+            }
+            write_tags!(tx, account, c);
+            tx.commit().await.map_err(failure)?;
+            Ok(true)
+        })
+    }
 }
 
 #[async_trait]
@@ -244,40 +291,61 @@ impl ContactStore for Database {
         scope: &AccountScope,
         c: &SealedContact,
     ) -> Result<bool, StoreFailure> {
-        let account = scope.account().to_string();
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(failure)?;
-            let updated = sqlx::query(
-                "UPDATE contacts SET key_version = $3, name_sealed = $4, email_sealed = $5, \
-                 email_index = $6, phone_sealed = $7, phone_index = $8, address_sealed = $9, \
-                 birth_date_sealed = $10, national_id_sealed = $11, notes_sealed = $12, \
-                 company = $13, updated_at = $14 WHERE account_id = $1 AND id = $2",
-            )
-            .bind(&account)
-            .bind(c.id.to_string())
-            .bind(i64::from(c.key_version))
-            .bind(&c.name)
-            .bind(&c.email)
-            .bind(c.email_index.map(|i| i.to_vec()))
-            .bind(&c.phone)
-            .bind(c.phone_index.map(|i| i.to_vec()))
-            .bind(&c.address)
-            .bind(&c.birth_date)
-            .bind(&c.national_id)
-            .bind(&c.notes)
-            .bind(&c.company)
-            .bind(secs(c.updated_at))
-            .execute(&mut *tx)
+        self.replace_contact(scope, c, None).await
+    }
+
+    async fn contacts_sealed_before(
+        &self,
+        scope: &AccountScope,
+        version: u32,
+        limit: u32,
+    ) -> Result<Vec<SealedContact>, StoreFailure> {
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE account_id = $1 AND key_version < $2 \
+             ORDER BY id LIMIT $3"
+        );
+        let found = on_pool!(self, |pool| {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(scope.account().to_string())
+                .bind(i64::from(version))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+                .map_err(failure)?
+                .iter()
+                .map(contact_of)
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        self.with_tags(scope, found).await
+    }
+
+    async fn reseal_contact(
+        &self,
+        scope: &AccountScope,
+        contact: &SealedContact,
+        old_version: u32,
+    ) -> Result<bool, StoreFailure> {
+        self.replace_contact(scope, contact, Some(old_version))
             .await
-            .map_err(failure)?
-            .rows_affected()
-                == 1;
-            if !updated {
-                return Ok(false);
-            }
-            write_tags!(tx, account, c);
-            tx.commit().await.map_err(failure)?;
-            Ok(true)
+    }
+
+    async fn retire_account_keys(
+        &self,
+        scope: &AccountScope,
+        version: u32,
+    ) -> Result<u64, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "DELETE FROM account_keys WHERE account_id = $1 AND version < $2 AND NOT EXISTS \
+                 (SELECT 1 FROM contacts WHERE contacts.account_id = $1 \
+                  AND contacts.key_version = account_keys.version)",
+            )
+            .bind(scope.account().to_string())
+            .bind(i64::from(version))
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(failure)
         })
     }
 

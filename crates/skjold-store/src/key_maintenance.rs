@@ -39,6 +39,16 @@ impl KeyMaintenance for Database {
             .collect()
     }
 
+    async fn accounts_with_data_keys(&self) -> Result<Vec<AccountId>, StoreFailure> {
+        let ids: Vec<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT DISTINCT account_id FROM account_keys ORDER BY account_id")
+                .fetch_all(pool)
+                .await
+                .map_err(failure)?
+        });
+        ids.iter().map(|id| parse(id)).collect()
+    }
+
     async fn rewrap_data_key(
         &self,
         account: AccountId,

@@ -65,6 +65,9 @@ pub enum KeysCommand {
         /// Keyring directory [default: ./skjold-keys]
         #[arg(long, env = "SKJOLD_KEY_DIR", value_name = "DIR")]
         key_dir: Option<PathBuf>,
+        /// Days after which the current key is marked overdue [default: 90]
+        #[arg(long, env = "SKJOLD_MAX_KEY_AGE_DAYS", value_name = "DAYS")]
+        max_key_age_days: Option<u32>,
     },
     /// Make a new master key version current, and rewrap every account's data key with
     /// it. Takes the same settings as `serve` (keyring, data directory, database) and may

@@ -51,6 +51,8 @@ pub struct ServeConfig {
     pub password_policy: PasswordPolicy,
     pub hash_params: HashParams,
     pub hash_concurrency: usize,
+    /// Past this age the current master key is overdue for rotation.
+    pub max_key_age: time::Duration,
     /// `Some` only in the test and development environments.
     pub test_clock_file: Option<PathBuf>,
     pub mail: MailConfig,
@@ -187,6 +189,7 @@ impl ServeConfig {
             password_policy,
             hash_params,
             hash_concurrency: s.hash_concurrency.unwrap_or(cores).max(1),
+            max_key_age: max_key_age(s.max_key_age_days)?,
             test_clock_file: s.test_clock_file,
             mail,
             public_url,
@@ -259,6 +262,18 @@ fn refuse_password_in_url(url: String) -> anyhow::Result<String> {
         );
     }
     Ok(url)
+}
+
+/// The default maximum age of the current master key, in days.
+pub const DEFAULT_MAX_KEY_AGE_DAYS: u32 = 90;
+
+/// The maximum key age: 1 to 3650 days, 90 by default.
+pub fn max_key_age(days: Option<u32>) -> anyhow::Result<time::Duration> {
+    let days = days.unwrap_or(DEFAULT_MAX_KEY_AGE_DAYS);
+    if !(1..=3650).contains(&days) {
+        bail!("max_key_age_days is {days}; use 1 to 3650 days (the default is 90)");
+    }
+    Ok(time::Duration::days(i64::from(days)))
 }
 
 #[cfg(test)]

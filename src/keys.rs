@@ -12,10 +12,12 @@ use time::format_description::well_known::Rfc3339;
 use crate::config::ServeConfig;
 use crate::serve::{build_app, check_keyring_environment, open_database};
 
-/// Prints one line per master key, never its material.
-pub fn list(key_dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
+/// Prints one line per master key, never its material. The current key is marked, and
+/// marked overdue once it is older than `max_age`.
+pub fn list(key_dir: &Path, max_age: time::Duration, out: &mut impl Write) -> anyhow::Result<()> {
     let keyring = Keyring::open(key_dir)?;
     let current = keyring.current().info().id;
+    let overdue = OffsetDateTime::now_utc() - keyring.current().info().created_at > max_age;
     writeln!(
         out,
         "{:<6} {:<26} {:<12} CURRENT",
@@ -26,7 +28,11 @@ pub fn list(key_dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
             .created_at
             .format(&Rfc3339)
             .context("formatting a date")?;
-        let marker = if info.id == current { "*" } else { "" };
+        let marker = match (info.id == current, overdue) {
+            (true, false) => "*",
+            (true, true) => "* overdue: run skjold keys rotate",
+            (false, _) => "",
+        };
         writeln!(
             out,
             "{:<6} {:<26} {:<12} {marker}",

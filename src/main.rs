@@ -43,13 +43,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(serve::run(config))
         }
         Command::Keys {
-            command: KeysCommand::List { config, key_dir },
+            command:
+                KeysCommand::List {
+                    config,
+                    key_dir,
+                    max_key_age_days,
+                },
         } => {
             let file = Settings::from_file(config.as_deref())?;
             let key_dir = key_dir
                 .or(file.key_dir)
                 .unwrap_or_else(|| DEFAULT_KEY_DIR.into());
-            keys::list(&key_dir, &mut std::io::stdout().lock())
+            let max_age = crate::config::max_key_age(max_key_age_days.or(file.max_key_age_days))?;
+            keys::list(&key_dir, max_age, &mut std::io::stdout().lock())
         }
         Command::Keys {
             command:

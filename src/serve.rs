@@ -105,6 +105,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("https://localhost:{}", https_addr.port()));
     let app = build_app(&config, &keyring, &database, public_url)?;
+    let key_age = tokio::spawn(watch_key_age(app.clone()));
     let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
     let listeners = Listeners {
         https,
@@ -116,6 +117,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let served = serve(listeners, public, tls, shutdown, config.shutdown_grace).await;
 
     watcher.abort();
+    key_age.abort();
     database.close().await;
     tracing::info!("database closed; stopped");
     served.context("the server failed")
@@ -158,7 +160,24 @@ pub(crate) fn build_app(
         cipher: FieldCipher::new(keyring.current(), keyring.older()),
         policy: config.password_policy,
         sessions: config.sessions,
+        jobs: Arc::new(database.clone()),
+        max_key_age: config.max_key_age,
     }))
+}
+
+/// How often an instance looks at the master key's age; the event itself is recorded at
+/// most once a day across instances.
+const KEY_AGE_CHECK: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Checks the master key's age at start and then hourly, for as long as the server runs.
+async fn watch_key_age(app: App) {
+    let mut tick = tokio::time::interval(KEY_AGE_CHECK);
+    loop {
+        tick.tick().await;
+        if let Err(error) = app.check_key_age().await {
+            tracing::error!(%error, "checking the master key's age failed");
+        }
+    }
 }
 
 /// Refuses a keyring made for another environment than the configured one (C8).

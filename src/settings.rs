@@ -122,6 +122,11 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_HASH_CONCURRENCY", value_name = "N")]
     pub hash_concurrency: Option<usize>,
 
+    /// Days after which the current master key is overdue for `skjold keys rotate`: past
+    /// it, a security event once a day [default: 90]
+    #[arg(long, env = "SKJOLD_MAX_KEY_AGE_DAYS", value_name = "DAYS")]
+    pub max_key_age_days: Option<u32>,
+
     /// Test and development only: a file holding a number of seconds to add to the clock,
     /// read at every use, so tests can move time for every instance at once
     #[arg(long, env = "SKJOLD_TEST_CLOCK_FILE", value_name = "FILE")]
@@ -215,6 +220,7 @@ impl Settings {
             argon2_iterations: self.argon2_iterations.or(lower.argon2_iterations),
             argon2_parallelism: self.argon2_parallelism.or(lower.argon2_parallelism),
             hash_concurrency: self.hash_concurrency.or(lower.hash_concurrency),
+            max_key_age_days: self.max_key_age_days.or(lower.max_key_age_days),
             test_clock_file: self.test_clock_file.or(lower.test_clock_file),
             mailer: self.mailer.or(lower.mailer),
             smtp_host: self.smtp_host.or(lower.smtp_host),

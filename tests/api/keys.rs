@@ -144,3 +144,45 @@ on_both_backends! {
         assert_eq!(app.get_json(path, token).await.1["company"], "Nordlys AS");
     }
 }
+
+on_both_backends! {
+    async fn c2_an_overdue_master_key_is_marked_and_raises_one_event_a_day(backend: Backend) {
+        let Some(mut app) = crate::helpers::spawn_app(backend).await else { return };
+        app.stop().await;
+        // As if k1 had been made years ago: only its date changes.
+        let file = app.key_dir().join("master-k1.toml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let line = text.lines().find(|l| l.starts_with("created_at")).unwrap().to_owned();
+        std::fs::write(&file, text.replace(&line, "created_at = \"2020-01-01T00:00:00Z\"")).unwrap();
+
+        let events = "audit_events WHERE action = 'key_age_exceeded'";
+        let mut app = app.relaunch().start().await;
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = count(&app, events).await;
+            if seen != "0" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(seen, "1", "{}", app.output());
+        let detail = app.db_text("SELECT detail FROM audit_events WHERE action = 'key_age_exceeded'").await;
+        assert!(detail.contains("\"key\":\"k1\"") && detail.contains("\"max_days\":90"), "{detail}");
+        assert!(app.output().contains("run skjold keys rotate"), "{}", app.output());
+
+        // Another instance (a restart here) within the day records nothing more.
+        app.stop().await;
+        let app = app.relaunch().start().await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(count(&app, events).await, "1");
+
+        let list = |app: &TestApp| {
+            let out = skjold(app.dir.path()).args(["keys", "list", "--key-dir", "keys"]).output().unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        assert!(list(&app).contains("* overdue: run skjold keys rotate"), "{}", list(&app));
+        rotate(&app);
+        let after = list(&app);
+        assert!(!after.contains("overdue") && after.lines().any(|l| l.starts_with("k2") && l.trim_end().ends_with('*')), "{after}");
+    }
+}

@@ -3,6 +3,7 @@
 //! so a KMS can hold them instead of the keyring files.
 
 use skjold_crypto::{AccountCipher, DataKey, DataKeyError, Keyring};
+use time::OffsetDateTime;
 
 use crate::App;
 use crate::error::AppError;
@@ -13,6 +14,8 @@ use crate::ports::{StoreFailure, StoredAccountKey};
 pub trait MasterKeys: Send + Sync {
     /// The id of the master key new data keys are wrapped under.
     fn current_id(&self) -> String;
+    /// The id and creation time of that key, for the maximum key age.
+    fn current_key(&self) -> (String, OffsetDateTime);
     /// `key` wrapped for `account` under the current master key, and that key's id.
     fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError>;
     fn unwrap(
@@ -27,6 +30,11 @@ pub trait MasterKeys: Send + Sync {
 impl MasterKeys for Keyring {
     fn current_id(&self) -> String {
         self.current().info().id.to_string()
+    }
+
+    fn current_key(&self) -> (String, OffsetDateTime) {
+        let info = self.current().info();
+        (info.id.to_string(), info.created_at)
     }
 
     fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError> {

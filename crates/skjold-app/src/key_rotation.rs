@@ -103,6 +103,10 @@ impl MasterKeys for LiveKeyring {
         self.loaded().current_id()
     }
 
+    fn current_key(&self) -> (String, time::OffsetDateTime) {
+        self.loaded().current_key()
+    }
+
     fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError> {
         self.loaded().wrap(key, account)
     }

@@ -11,6 +11,7 @@ mod data_keys;
 mod error;
 mod hashing;
 mod health;
+mod key_age;
 mod key_rotation;
 mod measures;
 mod members;
@@ -33,9 +34,10 @@ pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
     AccountStore, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter, ContactStore,
-    KeyMaintenance, Mailer, MemberChange, MemberStore, Membership, NewInvitation, NewSession,
-    NewUser, PendingEmail, ProfileStore, Sealed, SealedContact, StoreFailure, StoredAccountKey,
-    StoredApiToken, StoredAuditEvent, StoredMember, StoredSession, StoredUser, TokenPurpose,
+    JobClaims, KeyMaintenance, Mailer, MemberChange, MemberStore, Membership, NewInvitation,
+    NewSession, NewUser, PendingEmail, ProfileStore, Sealed, SealedContact, StoreFailure,
+    StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember, StoredSession, StoredUser,
+    TokenPurpose,
 };
 pub use profile::{Me, ProfileChange};
 
@@ -71,6 +73,9 @@ pub struct AppParts {
     pub members: Arc<dyn MemberStore>,
     pub audit_log: Arc<dyn AuditLog>,
     pub key_maintenance: Arc<dyn KeyMaintenance>,
+    pub jobs: Arc<dyn JobClaims>,
+    /// Past this age the current master key is overdue for rotation (C2).
+    pub max_key_age: time::Duration,
     pub master_keys: Arc<dyn MasterKeys>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
@@ -99,6 +104,8 @@ pub struct App {
     members_store: Arc<dyn MemberStore>,
     audit_log: Arc<dyn AuditLog>,
     key_maintenance: Arc<dyn KeyMaintenance>,
+    jobs: Arc<dyn JobClaims>,
+    max_key_age: time::Duration,
     master_keys: Arc<dyn MasterKeys>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
@@ -126,6 +133,8 @@ impl App {
             members_store: parts.members,
             audit_log: parts.audit_log,
             key_maintenance: parts.key_maintenance,
+            jobs: parts.jobs,
+            max_key_age: parts.max_key_age,
             master_keys: parts.master_keys,
             clock: parts.clock,
             mailer: parts.mailer,

@@ -216,6 +216,19 @@ pub trait AccountStore: Send + Sync {
     -> Result<(), StoreFailure>;
 }
 
+/// Periodic jobs that several instances share: one of them runs each.
+#[async_trait]
+pub trait JobClaims: Send + Sync {
+    /// Claims a run of `job` at `now` unless it last ran less than `every` ago; whether
+    /// this caller got it.
+    async fn claim_run(
+        &self,
+        job: &str,
+        now: OffsetDateTime,
+        every: time::Duration,
+    ) -> Result<bool, StoreFailure>;
+}
+
 /// Key maintenance across every account, for the operator's `skjold keys` commands:
 /// no caller, so no [`AccountScope`].
 #[async_trait]

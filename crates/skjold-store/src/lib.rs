@@ -8,6 +8,7 @@ mod audit;
 mod contacts;
 mod database;
 mod error;
+mod jobs;
 mod key_maintenance;
 mod members;
 mod meta;

@@ -31,15 +31,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// What `serve` and the commands that work on its data need: the resolved settings,
+/// logging, and a runtime.
+fn serve_setup(
+    file: Option<std::path::PathBuf>,
+    settings: Settings,
+) -> anyhow::Result<(ServeConfig, tokio::runtime::Runtime)> {
+    let file = Settings::from_file(file.as_deref())?;
+    let config = ServeConfig::resolve(settings.over(file))?;
+    telemetry::init(config.log_format, &config.log)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    Ok((config, runtime))
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config, settings } => {
-            let file = Settings::from_file(config.as_deref())?;
-            let config = ServeConfig::resolve(settings.over(file))?;
-            telemetry::init(config.log_format, &config.log)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
+            let (config, runtime) = serve_setup(config, settings)?;
             runtime.block_on(serve::run(config))
         }
         Command::Keys {
@@ -66,12 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     settings,
                 },
         } => {
-            let file = Settings::from_file(config.as_deref())?;
-            let config = ServeConfig::resolve(settings.over(file))?;
-            telemetry::init(config.log_format, &config.log)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
+            let (config, runtime) = serve_setup(config, settings)?;
             let out = &mut std::io::stdout().lock();
             if data_keys {
                 runtime.block_on(keys::rotate_data_keys(&config, max_rows, out))

@@ -234,13 +234,7 @@ impl App {
         self.contacts_store.create_contact(&scope, &sealed).await?;
         self.record_account_event("contact_created", &scope, meta)
             .await?;
-        let opened = Opened {
-            id,
-            details,
-            created_at: sealed.created_at,
-            updated_at: sealed.updated_at,
-        };
-        self.disclose_one(&scope, opened, meta).await
+        self.disclose_written(&scope, &sealed, details, meta).await
     }
 
     pub async fn contact(
@@ -286,13 +280,7 @@ impl App {
         }
         self.record_account_event("contact_updated", &scope, meta)
             .await?;
-        let opened = Opened {
-            id,
-            details,
-            created_at: sealed.created_at,
-            updated_at: sealed.updated_at,
-        };
-        self.disclose_one(&scope, opened, meta).await
+        self.disclose_written(&scope, &sealed, details, meta).await
     }
 
     pub async fn delete_contact(
@@ -368,6 +356,23 @@ impl App {
             updated_at,
             ..resealed
         })
+    }
+
+    /// The answer to a write: the contact as just stored, as the caller may see it.
+    async fn disclose_written(
+        &self,
+        scope: &AccountScope,
+        sealed: &SealedContact,
+        details: ContactDetails,
+        meta: &RequestMeta,
+    ) -> Result<ContactView, AppError> {
+        let opened = Opened {
+            id: sealed.id,
+            details,
+            created_at: sealed.created_at,
+            updated_at: sealed.updated_at,
+        };
+        self.disclose_one(scope, opened, meta).await
     }
 
     async fn disclose_one(

@@ -11,7 +11,7 @@ use skjold_app::SessionSettings;
 use skjold_crypto::{HashParams, PasswordHashing};
 use skjold_domain::{Environment, PasswordPolicy};
 
-use crate::settings::{LogFormat, MailerKind, Settings, SmtpTls};
+use crate::settings::{KmsKind, LogFormat, MailerKind, Settings, SmtpTls};
 
 /// Where the database lives.
 #[derive(Debug, Clone)]
@@ -56,9 +56,23 @@ pub struct ServeConfig {
     /// `Some` only in the test and development environments.
     pub test_clock_file: Option<PathBuf>,
     pub mail: MailConfig,
+    pub kms: KmsConfig,
     /// Where users reach the site, without a trailing slash: the base of links in mails.
     /// `None`: `https://localhost:<the bound HTTPS port>`.
     pub public_url: Option<String>,
+}
+
+/// Where the master keys that wrap account data keys live.
+#[derive(Debug, Clone)]
+pub enum KmsConfig {
+    /// The keyring files in the key directory.
+    Keyring,
+    /// HashiCorp Vault's transit engine.
+    Vault {
+        addr: String,
+        key: String,
+        token_file: PathBuf,
+    },
 }
 
 /// How mail is delivered.
@@ -85,6 +99,7 @@ impl ServeConfig {
     pub fn resolve(s: Settings) -> anyhow::Result<ServeConfig> {
         let environment = s.environment.unwrap_or_default();
         let mail = mail_config(&s, environment)?;
+        let kms = kms_config(&s)?;
         let listen = s.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8443)));
         let redirect_listen = s
             .redirect_listen
@@ -190,6 +205,7 @@ impl ServeConfig {
             hash_params,
             hash_concurrency: s.hash_concurrency.unwrap_or(cores).max(1),
             max_key_age: max_key_age(s.max_key_age_days)?,
+            kms,
             test_clock_file: s.test_clock_file,
             mail,
             public_url,
@@ -264,6 +280,41 @@ fn refuse_password_in_url(url: String) -> anyhow::Result<String> {
     Ok(url)
 }
 
+/// The KMS settings, checked: Vault needs an address and a token file, and speaks TLS
+/// unless it is on this host.
+fn kms_config(s: &Settings) -> anyhow::Result<KmsConfig> {
+    match s.kms.unwrap_or(KmsKind::Keyring) {
+        KmsKind::Keyring => {
+            if s.vault_addr.is_some() || s.vault_token_file.is_some() {
+                bail!("vault_addr and vault_token_file need kms = vault; set it, or remove them");
+            }
+            Ok(KmsConfig::Keyring)
+        }
+        KmsKind::Vault => {
+            let (Some(addr), Some(token_file)) = (&s.vault_addr, &s.vault_token_file) else {
+                bail!("kms = vault needs vault_addr and vault_token_file");
+            };
+            let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"]
+                .iter()
+                .any(|prefix| addr.starts_with(prefix));
+            if !addr.starts_with("https://") && !loopback {
+                bail!(
+                    "vault_addr is {addr}: Vault must be reached over https:// (plain http only \
+                     to a loopback address)"
+                );
+            }
+            Ok(KmsConfig::Vault {
+                addr: addr.clone(),
+                key: s
+                    .vault_transit_key
+                    .clone()
+                    .unwrap_or_else(|| "skjold".to_owned()),
+                token_file: token_file.clone(),
+            })
+        }
+    }
+}
+
 /// The default maximum age of the current master key, in days.
 pub const DEFAULT_MAX_KEY_AGE_DAYS: u32 = 90;
 
@@ -292,6 +343,32 @@ mod tests {
         assert_eq!(c.redirect_listen.to_string(), "127.0.0.1:8080");
         assert!(matches!(c.database, DatabaseConfig::Embedded));
         assert!(c.tls.is_none());
+    }
+
+    #[test]
+    fn vault_needs_its_address_and_token_and_tls_off_this_host() {
+        let vault = |addr: &str| Settings {
+            kms: Some(KmsKind::Vault),
+            vault_addr: Some(addr.to_owned()),
+            vault_token_file: Some("token".into()),
+            ..Settings::default()
+        };
+        assert!(matches!(
+            resolve(vault("https://vault.internal:8200")).unwrap().kms,
+            KmsConfig::Vault { .. }
+        ));
+        assert!(resolve(vault("http://127.0.0.1:8200")).is_ok());
+        let err = resolve(vault("http://vault.internal:8200"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("https://"), "{err}");
+        let err = resolve(Settings {
+            kms: Some(KmsKind::Vault),
+            ..Settings::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("vault_addr and vault_token_file"), "{err}");
     }
 
     #[test]

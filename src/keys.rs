@@ -9,7 +9,7 @@ use skjold_crypto::Keyring;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::config::ServeConfig;
+use crate::config::{KmsConfig, ServeConfig};
 use crate::serve::{build_app, check_keyring_environment, open_database};
 
 /// Prints one line per master key, never its material. The current key is marked, and
@@ -46,6 +46,12 @@ pub fn list(key_dir: &Path, max_age: time::Duration, out: &mut impl Write) -> an
 /// under it. If an earlier rotation was interrupted (data keys still under an older
 /// version), it finishes that one instead of making another key.
 pub async fn rotate(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
+    if let KmsConfig::Vault { key, .. } = &config.kms {
+        anyhow::bail!(
+            "with kms = vault the master key is Vault's transit key {key}: rotate it in Vault \
+             (vault write -f transit/keys/{key}/rotate); --data-keys still gives accounts new data keys"
+        );
+    }
     let mut keyring = Keyring::open(&config.key_dir)?;
     check_keyring_environment(&keyring, config)?;
     let database = open_database(config, &keyring).await?;

@@ -10,6 +10,7 @@ mod metrics;
 mod serve;
 mod settings;
 mod telemetry;
+mod vault;
 
 use std::process::ExitCode;
 

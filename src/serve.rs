@@ -23,7 +23,8 @@ use skjold_store::{Database, PostgresTarget, SqliteTarget};
 use time::OffsetDateTime;
 
 use crate::clock::{OffsetFileClock, SystemClock};
-use crate::config::{DatabaseConfig, ServeConfig};
+use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
+use crate::vault::VaultTransit;
 
 /// The embedded database's file name inside the data directory.
 const DATABASE_FILE: &str = "skjold.db";
@@ -148,7 +149,14 @@ pub(crate) fn build_app(
         members: Arc::new(database.clone()),
         audit_log: Arc::new(database.clone()),
         key_maintenance: Arc::new(database.clone()),
-        master_keys: Arc::new(LiveKeyring::new(Arc::clone(keyring))),
+        master_keys: match &config.kms {
+            KmsConfig::Keyring => Arc::new(LiveKeyring::new(Arc::clone(keyring))),
+            KmsConfig::Vault {
+                addr,
+                key,
+                token_file,
+            } => Arc::new(VaultTransit::new(addr, key, token_file)?),
+        },
         clock,
         mailer: Arc::from(crate::mailer::from_config(&config.mail)?),
         public_url,

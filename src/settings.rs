@@ -127,6 +127,23 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_MAX_KEY_AGE_DAYS", value_name = "DAYS")]
     pub max_key_age_days: Option<u32>,
 
+    /// Where master keys live: keyring (the key directory) or vault (HashiCorp Vault's
+    /// transit engine wraps the account data keys) [default: keyring]
+    #[arg(long, env = "SKJOLD_KMS", value_name = "KIND")]
+    pub kms: Option<KmsKind>,
+
+    /// With kms = vault: Vault's address (https://…; plain http only to loopback)
+    #[arg(long, env = "SKJOLD_VAULT_ADDR", value_name = "URL")]
+    pub vault_addr: Option<String>,
+
+    /// With kms = vault: the transit key's name [default: skjold]
+    #[arg(long, env = "SKJOLD_VAULT_TRANSIT_KEY", value_name = "NAME")]
+    pub vault_transit_key: Option<String>,
+
+    /// With kms = vault: a file holding the Vault token
+    #[arg(long, env = "SKJOLD_VAULT_TOKEN_FILE", value_name = "FILE")]
+    pub vault_token_file: Option<PathBuf>,
+
     /// Test and development only: a file holding a number of seconds to add to the clock,
     /// read at every use, so tests can move time for every instance at once
     #[arg(long, env = "SKJOLD_TEST_CLOCK_FILE", value_name = "FILE")]
@@ -165,6 +182,13 @@ pub struct Settings {
     /// [default: https://localhost:<listen port>]
     #[arg(long, env = "SKJOLD_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum KmsKind {
+    Keyring,
+    Vault,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -221,6 +245,10 @@ impl Settings {
             argon2_parallelism: self.argon2_parallelism.or(lower.argon2_parallelism),
             hash_concurrency: self.hash_concurrency.or(lower.hash_concurrency),
             max_key_age_days: self.max_key_age_days.or(lower.max_key_age_days),
+            kms: self.kms.or(lower.kms),
+            vault_addr: self.vault_addr.or(lower.vault_addr),
+            vault_transit_key: self.vault_transit_key.or(lower.vault_transit_key),
+            vault_token_file: self.vault_token_file.or(lower.vault_token_file),
             test_clock_file: self.test_clock_file.or(lower.test_clock_file),
             mailer: self.mailer.or(lower.mailer),
             smtp_host: self.smtp_host.or(lower.smtp_host),

@@ -16,6 +16,7 @@ mod contacts;
 mod headers;
 mod health;
 mod keys;
+mod kms;
 mod logging;
 mod members;
 mod metrics;

@@ -11,14 +11,15 @@ use crate::permissions::AccountScope;
 use crate::ports::{StoreFailure, StoredAccountKey};
 
 /// Wraps and unwraps data keys with master keys the caller never sees.
+#[async_trait::async_trait]
 pub trait MasterKeys: Send + Sync {
     /// The id of the master key new data keys are wrapped under.
     fn current_id(&self) -> String;
     /// The id and creation time of that key, for the maximum key age.
     fn current_key(&self) -> (String, OffsetDateTime);
     /// `key` wrapped for `account` under the current master key, and that key's id.
-    fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError>;
-    fn unwrap(
+    async fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError>;
+    async fn unwrap(
         &self,
         master_key_id: &str,
         wrapped: &[u8],
@@ -27,6 +28,7 @@ pub trait MasterKeys: Send + Sync {
     ) -> Result<DataKey, DataKeyError>;
 }
 
+#[async_trait::async_trait]
 impl MasterKeys for Keyring {
     fn current_id(&self) -> String {
         self.current().info().id.to_string()
@@ -37,12 +39,12 @@ impl MasterKeys for Keyring {
         (info.id.to_string(), info.created_at)
     }
 
-    fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError> {
+    async fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError> {
         let master = self.current();
         Ok((master.info().id.to_string(), key.wrap(master, account)?))
     }
 
-    fn unwrap(
+    async fn unwrap(
         &self,
         master_key_id: &str,
         wrapped: &[u8],
@@ -60,7 +62,7 @@ fn key_failure(e: DataKeyError) -> AppError {
 }
 
 impl App {
-    fn open_account_key(
+    async fn open_account_key(
         &self,
         scope: &AccountScope,
         stored: &StoredAccountKey,
@@ -74,6 +76,7 @@ impl App {
                 &account,
                 stored.version,
             )
+            .await
             .map_err(key_failure)?;
         Ok(AccountCipher::new(&account, &key))
     }
@@ -85,7 +88,7 @@ impl App {
         scope: &AccountScope,
     ) -> Result<AccountCipher, AppError> {
         if let Some(stored) = self.contacts_store.current_account_key(scope).await? {
-            return self.open_account_key(scope, &stored);
+            return self.open_account_key(scope, &stored).await;
         }
         self.new_account_cipher(scope, 1).await
     }
@@ -99,8 +102,11 @@ impl App {
     ) -> Result<AccountCipher, AppError> {
         let account = scope.account().to_string();
         let key = DataKey::generate(version).map_err(key_failure)?;
-        let (master_key_id, wrapped) =
-            self.master_keys.wrap(&key, &account).map_err(key_failure)?;
+        let (master_key_id, wrapped) = self
+            .master_keys
+            .wrap(&key, &account)
+            .await
+            .map_err(key_failure)?;
         let stored = StoredAccountKey {
             version: key.version(),
             master_key_id,
@@ -130,6 +136,6 @@ impl App {
             .ok_or_else(|| {
                 AppError::unexpected(format!("data key version {version} is missing"))
             })?;
-        self.open_account_key(scope, &stored)
+        self.open_account_key(scope, &stored).await
     }
 }

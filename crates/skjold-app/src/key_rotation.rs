@@ -42,8 +42,9 @@ pub async fn rewrap_data_keys(
                     &account_text,
                     stored.version,
                 )
+                .await
                 .map_err(failed)?;
-            let (master_key_id, wrapped) = keys.wrap(&key, &account_text).map_err(failed)?;
+            let (master_key_id, wrapped) = keys.wrap(&key, &account_text).await.map_err(failed)?;
             let new = StoredAccountKey {
                 version: stored.version,
                 master_key_id,
@@ -98,6 +99,7 @@ impl LiveKeyring {
     }
 }
 
+#[async_trait::async_trait]
 impl MasterKeys for LiveKeyring {
     fn current_id(&self) -> String {
         self.loaded().current_id()
@@ -107,11 +109,11 @@ impl MasterKeys for LiveKeyring {
         self.loaded().current_key()
     }
 
-    fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError> {
-        self.loaded().wrap(key, account)
+    async fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError> {
+        self.loaded().wrap(key, account).await
     }
 
-    fn unwrap(
+    async fn unwrap(
         &self,
         master_key_id: &str,
         wrapped: &[u8],
@@ -123,7 +125,9 @@ impl MasterKeys for LiveKeyring {
             .parse()
             .is_ok_and(|id| loaded.get(id).is_some());
         let keyring = if known { loaded } else { self.reload()? };
-        keyring.unwrap(master_key_id, wrapped, account, version)
+        keyring
+            .unwrap(master_key_id, wrapped, account, version)
+            .await
     }
 }
 

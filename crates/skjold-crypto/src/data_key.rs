@@ -51,6 +51,19 @@ impl DataKey {
         self.version
     }
 
+    /// The raw key, for a key management service to wrap. Never log or store it.
+    pub fn material(&self) -> &[u8; KEY_LEN] {
+        self.material.expose_secret()
+    }
+
+    /// A data key a key management service unwrapped.
+    pub fn from_material(version: u32, material: [u8; KEY_LEN]) -> DataKey {
+        DataKey {
+            version,
+            material: SecretBox::new(Box::new(material)),
+        }
+    }
+
     /// The data key encrypted under `master`, bound to `account` and this version, so a
     /// wrapped key copied to another account or version does not open.
     pub fn wrap(&self, master: &MasterKey, account: &str) -> Result<Vec<u8>, DataKeyError> {

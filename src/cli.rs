@@ -88,4 +88,20 @@ pub enum KeysCommand {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Delete an older master key version for good, once nothing needs it: no account
+    /// data key wrapped under it, no field sealed under it, and the embedded database no
+    /// longer encrypted under it (a server moves the file to the current key as it
+    /// starts; with no server running this command does). Refuses otherwise, and says
+    /// what still needs the key. Backups made while the key was current still need it:
+    /// keep it in your offline key backup for as long as you keep those.
+    Retire {
+        /// The key to retire, for example k1 (`skjold keys list` shows them)
+        #[arg(value_name = "KEY_ID")]
+        key_id: skjold_domain::KeyId,
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }

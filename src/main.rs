@@ -4,6 +4,7 @@
 mod cli;
 mod clock;
 mod config;
+mod embedded;
 mod keys;
 mod mailer;
 mod metrics;
@@ -84,6 +85,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 runtime.block_on(keys::rotate(&config, out))
             }
+        }
+        Command::Keys {
+            command:
+                KeysCommand::Retire {
+                    key_id,
+                    config,
+                    settings,
+                },
+        } => {
+            let (config, runtime) = serve_setup(config, settings)?;
+            runtime.block_on(keys::retire(&config, key_id, &mut std::io::stdout().lock()))
         }
         Command::Version => {
             use std::io::Write;

@@ -10,26 +10,18 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use skjold_app::{App, AppParts, Clock, HashPool, LiveKeyring};
-use skjold_crypto::{
-    BlindIndex, FieldCipher, Keyring, PasswordHashing, database_key, ensure_apart,
-    ensure_dev_certificate,
-};
-use skjold_domain::KeyId;
+use skjold_crypto::{Keyring, PasswordHashing, ensure_apart, ensure_dev_certificate};
 use skjold_http::{
     CertificateFiles, Listeners, ReloadingCertificate, TrustedProxies, ops_router, public_router,
     redirect_router, serve, server_config,
 };
-use skjold_store::{Database, PostgresTarget, SqliteTarget};
+use skjold_store::{Database, PostgresTarget};
 use time::OffsetDateTime;
 
 use crate::clock::{OffsetFileClock, SystemClock};
 use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
+use crate::embedded::{self, DataDirLock};
 use crate::vault::VaultTransit;
-
-/// The embedded database's file name inside the data directory.
-const DATABASE_FILE: &str = "skjold.db";
-/// Beside it, the id of the master key its file key is derived from.
-const DATABASE_KEY_ID_FILE: &str = "skjold.db.key-id";
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     // Whole seconds: the time is shown to people and written into key files.
@@ -56,7 +48,12 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     )?);
     check_keyring_environment(&keyring, &config)?;
 
-    let database = open_database(&config, &keyring).await?;
+    let mut lock = lock_embedded(&config)?;
+    let database = open_database(&config, &keyring, lock.as_ref()).await?;
+    if let Some(lock) = &mut lock {
+        // Other servers may share the embedded database from now on.
+        lock.share()?;
+    }
     database.claim_environment(config.environment).await?;
     tracing::info!(
         backend = database.backend(),
@@ -135,12 +132,7 @@ pub(crate) fn build_app(
         Some(file) => Arc::new(OffsetFileClock(file.clone())),
         None => Arc::new(SystemClock),
     };
-    let oldest = keyring
-        .list()
-        .next()
-        .map(|info| info.id)
-        .unwrap_or(keyring.current().info().id);
-    let index_key = keyring.get(oldest).unwrap_or(keyring.current());
+    let live = Arc::new(LiveKeyring::new(Arc::clone(keyring)));
     Ok(App::new(AppParts {
         probe: Arc::new(database.clone()),
         accounts: Arc::new(database.clone()),
@@ -150,7 +142,7 @@ pub(crate) fn build_app(
         audit_log: Arc::new(database.clone()),
         key_maintenance: Arc::new(database.clone()),
         master_keys: match &config.kms {
-            KmsConfig::Keyring => Arc::new(LiveKeyring::new(Arc::clone(keyring))),
+            KmsConfig::Keyring => Arc::clone(&live) as Arc<dyn skjold_app::MasterKeys>,
             KmsConfig::Vault {
                 addr,
                 key,
@@ -164,8 +156,8 @@ pub(crate) fn build_app(
             PasswordHashing::new(config.hash_params)?,
             config.hash_concurrency,
         ),
-        blind_index: BlindIndex::new(index_key),
-        cipher: FieldCipher::new(keyring.current(), keyring.older()),
+        blind_index: keyring.blind_index(),
+        keyring: live,
         policy: config.password_policy,
         sessions: config.sessions,
         jobs: Arc::new(database.clone()),
@@ -208,27 +200,18 @@ pub(crate) fn check_keyring_environment(
     Ok(())
 }
 
-/// Opens the configured database with the key it was created under.
+/// Opens the configured database. An embedded one under the key it is encrypted with,
+/// moved to the current master key first when `lock` is exclusive; without a lock
+/// (commands that only read or write rows) it is never moved.
 pub(crate) async fn open_database(
     config: &ServeConfig,
     keyring: &Keyring,
+    lock: Option<&DataDirLock>,
 ) -> anyhow::Result<Database> {
     Ok(match &config.database {
         DatabaseConfig::Embedded => {
-            let id = database_key_id(&config.data_dir, keyring)?;
-            let master = keyring.get(id).with_context(|| {
-                format!(
-                    "the embedded database is encrypted under master key {id}, which the \
-                     keyring {} does not hold; restore that key from your key backup",
-                    keyring.dir().display()
-                )
-            })?;
-            let key = database_key(master);
-            Database::open_sqlite(SqliteTarget {
-                path: config.data_dir.join(DATABASE_FILE),
-                key: &key,
-            })
-            .await?
+            let may_move = lock.is_some_and(DataDirLock::is_exclusive);
+            embedded::open(&config.data_dir, keyring, may_move).await?
         }
         DatabaseConfig::Postgres { url, password_file } => {
             Database::open_postgres(PostgresTarget {
@@ -240,29 +223,11 @@ pub(crate) async fn open_database(
     })
 }
 
-/// The master key id the embedded database file is keyed with: recorded beside the file
-/// when it is created (with the current key), read back ever after.
-fn database_key_id(data_dir: &Path, keyring: &Keyring) -> anyhow::Result<KeyId> {
-    let path = data_dir.join(DATABASE_KEY_ID_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .with_context(|| format!("{} is damaged", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if data_dir.join(DATABASE_FILE).exists() {
-                bail!(
-                    "{} is missing, so the key of the database beside it is unknown; \
-                     restore it from a backup of the data directory",
-                    path.display()
-                );
-            }
-            let id = keyring.current().info().id;
-            std::fs::write(&path, format!("{id}\n"))
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Ok(id)
-        }
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+/// The lock of the data directory, when the database is the embedded one in it.
+pub(crate) fn lock_embedded(config: &ServeConfig) -> anyhow::Result<Option<DataDirLock>> {
+    match config.database {
+        DatabaseConfig::Embedded => embedded::lock(&config.data_dir).map(Some),
+        DatabaseConfig::Postgres { .. } => Ok(None),
     }
 }
 

@@ -71,8 +71,8 @@ on_both_backends! {
         let token = app.sign_in("owner@a.example", PASSWORD).await.unwrap();
         assert_eq!(app.get_json(&readers[0].1, &token).await.0, 200);
         app.sign_up("new@c.example", PASSWORD).await;
-        let sql = "SELECT CAST(COUNT(*) AS TEXT) FROM users WHERE email_key_id = 'k2'";
-        assert_eq!(app.db_text(sql).await, "1", "the new user's address is sealed under k2");
+        let sql = "SELECT CAST(COUNT(*) AS TEXT) FROM users WHERE email_key_id <> 'k2'";
+        assert_eq!(app.db_text(sql).await, "0", "every address, the new user's too, is sealed under k2");
         assert_eq!(app.get_json("/api/v1/me", &app.sign_in("new@c.example", PASSWORD).await.unwrap()).await.0, 200);
 
         // An interrupted rotation: one data key left under k2 when k3 became current.
@@ -142,6 +142,101 @@ on_both_backends! {
         let (status, _) = app.send_json(reqwest::Method::PATCH, path, json!({"company": "Nordlys AS"}), Some(token)).await;
         assert_eq!(status, 200, "changes after a rotation are sealed with the new key");
         assert_eq!(app.get_json(path, token).await.1["company"], "Nordlys AS");
+    }
+}
+
+fn refused(app: &TestApp, args: &[&str]) -> String {
+    let out = app.cli(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "{args:?} should be refused: {stderr}"
+    );
+    stderr
+}
+
+on_both_backends! {
+    async fn c2_after_a_rotation_the_old_master_key_is_retired_once_nothing_needs_it(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let (token, me) = person(&app, &mailbox, "owner@a.example").await;
+        let account = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/accounts/{account}/contacts");
+        let (_, contact) = app.post_json(&path, json!({"name": "Ola Nordmann", "email": "ola@example.com"}), Some(&token)).await;
+        let contact_path = format!("{path}/{}", contact["id"].as_str().unwrap());
+        let (status, _) = app.send_json(reqwest::Method::PATCH, "/api/v1/me", json!({"name": "Kari Nordmann", "email": "kari@b.example", "current_password": PASSWORD}), Some(&token)).await;
+        assert_eq!(status, 200);
+        assert_eq!(count(&app, "email_changes WHERE email_key_id = 'k1'").await, "1", "a pending address, sealed");
+
+        let err = refused(&app, &["keys", "retire", "k1"]);
+        assert!(err.contains("k1 is the current master key") && err.contains("skjold keys rotate"), "{err}");
+        let err = refused(&app, &["keys", "retire", "k9"]);
+        assert!(err.contains("no master key k9"), "{err}");
+
+        // A rotation while the server serves moves every data key and field to k2; one
+        // address is put back under k1, as if the rotation had been interrupted.
+        let user = me["id"].as_str().unwrap().to_owned();
+        let saved: Vec<u8> = app.db_value(&format!("SELECT email_sealed FROM users WHERE id = '{user}'")).await;
+        let out = rotate(&app);
+        assert!(out.contains("created master key k2") && out.contains("3 user fields resealed"), "{out}");
+        let hex: String = saved.iter().map(|b| format!("{b:02x}")).collect();
+        let restore = match backend {
+            Backend::Sqlite => format!("UPDATE users SET email_key_id = 'k1', email_sealed = X'{hex}' WHERE id = $1"),
+            Backend::Postgres => format!("UPDATE users SET email_key_id = 'k1', email_sealed = '\\x{hex}'::bytea WHERE id = $1"),
+        };
+        app.db_execute(&restore, &user).await;
+        let err = refused(&app, &["keys", "retire", "k1"]);
+        assert!(err.contains("k1 is still needed: 0 account data keys are wrapped and 1 user fields sealed under it"), "{err}");
+        let out = rotate(&app);
+        assert!(out.contains("was not finished") && out.contains("1 user fields resealed"), "{out}");
+
+        let mut app = app;
+        if backend == Backend::Sqlite {
+            assert!(out.contains("re-encrypts the embedded database file under k2 at its next start"), "{out}");
+            let err = refused(&app, &["keys", "retire", "k1"]);
+            assert!(err.contains("still encrypted under k1") && err.contains("restart the server"), "{err}");
+            // A restart moves the file to k2, also after a crash part-way through a move:
+            // before it began (the file still under k1) ...
+            app.stop().await;
+            let data = app.data_dir();
+            std::fs::write(data.join("skjold.db.key-id.next"), "k2\n").unwrap();
+            app = app.relaunch().start().await;
+            assert_eq!(std::fs::read_to_string(data.join("skjold.db.key-id")).unwrap().trim(), "k2");
+            assert!(!data.join("skjold.db.key-id.next").exists());
+            // ... and after the file was re-encrypted but before its key id was written.
+            app.stop().await;
+            std::fs::write(data.join("skjold.db.key-id"), "k1\n").unwrap();
+            std::fs::write(data.join("skjold.db.key-id.next"), "k2\n").unwrap();
+            app = app.relaunch().start().await;
+            assert_eq!(std::fs::read_to_string(data.join("skjold.db.key-id")).unwrap().trim(), "k2");
+            // A second server shares the file, and leaves it under k2.
+            let second = app.relaunch().start().await;
+            assert_eq!(second.get("/readyz").await.status(), 200);
+            drop(second);
+        }
+
+        let out = app.cli(&["keys", "retire", "k1"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("retired master key k1") && stdout.contains("offline key backup"), "{stdout}");
+        assert!(!app.key_dir().join("master-k1.toml").exists());
+        // Read from outside with what the keyring still holds (for SQLite: the file's k2 key).
+        assert_eq!(count(&app, "users WHERE email_key_id = 'k2' AND name_key_id = 'k2'").await, "1");
+        let listed = String::from_utf8_lossy(&skjold(app.dir.path()).args(["keys", "list", "--key-dir", "keys"]).output().unwrap().stdout).into_owned();
+        assert!(!listed.contains("k1") && listed.contains("k2"), "{listed}");
+
+        // Without k1, after a restart, everything still reads: sign-in by address (blind
+        // index), the name, the pending address, the contact.
+        app.stop().await;
+        let app = app.relaunch().start().await;
+        let token = app.sign_in("owner@a.example", PASSWORD).await.unwrap();
+        let me = app.get_json("/api/v1/me", &token).await.1;
+        assert_eq!((me["email"].as_str(), me["name"].as_str()), (Some("owner@a.example"), Some("Kari Nordmann")));
+        let (status, contact) = app.get_json(&contact_path, &token).await;
+        assert_eq!((status, contact["email"].as_str()), (200, Some("ola@example.com")));
+        let link = mailbox.wait_for("kari@b.example", "Confirm your new e-mail address").await;
+        let (status, _) = app.post_json("/api/v1/me/email/confirm", json!({"token": crate::mailbox::token_in(&link)}), Some(&token)).await;
+        assert_eq!(status, 201, "the pending address, resealed under k2, is confirmed");
+        assert!(app.sign_in("kari@b.example", PASSWORD).await.is_ok());
     }
 }
 

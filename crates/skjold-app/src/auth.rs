@@ -9,7 +9,9 @@ use time::OffsetDateTime;
 
 use crate::App;
 use crate::error::AppError;
-use crate::ports::{AuditEvent, NewSession, NewUser, StoreFailure, StoredSession, StoredUser};
+use crate::ports::{
+    AuditEvent, NewSession, NewUser, Sealed, StoreFailure, StoredSession, StoredUser,
+};
 
 /// Where a request came from, as far as the use cases care.
 #[derive(Debug, Clone)]
@@ -112,8 +114,8 @@ impl App {
                 NewUser {
                     id: user,
                     email_index: index,
-                    email_sealed: sealed,
-                    email_key_id: self.cipher.key_id().to_string(),
+                    email_sealed: sealed.bytes,
+                    email_key_id: sealed.key_id,
                     password_hash: hash,
                     at: now,
                 },
@@ -333,15 +335,13 @@ impl App {
         user: UserId,
         column: &str,
         value: &str,
-    ) -> Result<Vec<u8>, AppError> {
+    ) -> Result<Sealed, AppError> {
         let at = FieldContext {
             table: "users",
             column,
             row: &user.to_string(),
         };
-        self.cipher
-            .seal(value, at)
-            .map_err(|e| AppError::unexpected(e.to_string()))
+        self.keyring.seal_field(value, at)
     }
 
     /// Decrypts what [`App::seal_user_field`] sealed under master key `key_id`.
@@ -357,11 +357,8 @@ impl App {
             column,
             row: &user.to_string(),
         };
-        let key = key_id
-            .parse()
-            .map_err(|_| AppError::unexpected(format!("user {user}: key id {key_id:?}")))?;
-        self.cipher
-            .open(sealed, key, at)
+        self.keyring
+            .open_field(sealed, key_id, at)
             .map_err(|e| AppError::unexpected(format!("user {user}, {column}: {e}")))
     }
 

@@ -3,24 +3,98 @@
 //! they load a master key version they meet and do not know yet. New data keys reseal
 //! every row, and retire the old keys once nothing uses them.
 
-use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
-
-use skjold_crypto::{DataKey, DataKeyError, Keyring};
+use skjold_crypto::DataKeyError;
 
 use crate::App;
+use crate::auth::EMAIL_FIELD;
 use crate::data_keys::MasterKeys;
 use crate::error::AppError;
 use crate::permissions::AccountScope;
-use crate::ports::{KeyMaintenance, StoredAccountKey};
+use crate::ports::{KeyMaintenance, StoredAccountKey, UserFieldPlace};
+use crate::profile::NAME_FIELD;
 
 /// How many data keys one round reads.
 const BATCH: u32 = 100;
 
+/// What moving to the current master key did so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MasterKeyMove {
+    /// Account data keys rewrapped under the current master key.
+    pub data_keys: u64,
+    /// Users' fields resealed under it.
+    pub user_fields: u64,
+}
+
+impl App {
+    /// Whether anything is still wrapped or sealed under an older master key than the
+    /// current one: an earlier rotation was interrupted.
+    pub async fn master_key_move_pending(&self) -> Result<bool, AppError> {
+        let current = self.master_keys.current_id();
+        let data_keys = self
+            .key_maintenance
+            .data_keys_not_under(&current, 1)
+            .await?;
+        let local = MasterKeys::current_id(&*self.keyring);
+        let fields = self
+            .key_maintenance
+            .user_fields_not_under(&local, 1)
+            .await?;
+        Ok(!data_keys.is_empty() || !fields.is_empty())
+    }
+
+    /// Moves everything under older master keys to the current one: rewraps every
+    /// account data key and reseals every user's field; `progress` gets the running
+    /// counts after each batch. Online and resumable: each row is changed only if no one
+    /// changed it meanwhile, and a run after an interruption picks up what is left.
+    pub async fn move_to_current_master_key(
+        &self,
+        mut progress: impl FnMut(MasterKeyMove),
+    ) -> Result<MasterKeyMove, AppError> {
+        let data_keys = rewrap_data_keys(&*self.key_maintenance, &*self.master_keys, |n| {
+            progress(MasterKeyMove {
+                data_keys: n,
+                user_fields: 0,
+            })
+        })
+        .await?;
+        let mut moved = MasterKeyMove {
+            data_keys,
+            user_fields: 0,
+        };
+        let current = MasterKeys::current_id(&*self.keyring);
+        loop {
+            let batch = self
+                .key_maintenance
+                .user_fields_not_under(&current, BATCH)
+                .await?;
+            let mut resealed = 0;
+            for field in &batch {
+                let column = match field.place {
+                    UserFieldPlace::Name => NAME_FIELD,
+                    UserFieldPlace::Email | UserFieldPlace::PendingEmail { .. } => EMAIL_FIELD,
+                };
+                let sealed = &field.sealed;
+                let value =
+                    self.open_user_field(field.user, column, &sealed.bytes, &sealed.key_id)?;
+                let new = self.seal_user_field(field.user, column, &value)?;
+                if self.key_maintenance.reseal_user_field(field, &new).await? {
+                    resealed += 1;
+                }
+            }
+            moved.user_fields += resealed;
+            progress(moved);
+            // A batch in which every row changed under us is left to the next run
+            // rather than read again in a loop.
+            if batch.is_empty() || resealed == 0 {
+                return Ok(moved);
+            }
+        }
+    }
+}
+
 /// Rewraps every account data key not yet under the current master key; calls `progress`
-/// with the running count after each batch. Resumable: run again after an interruption,
-/// it picks up what is still under an older key.
-pub async fn rewrap_data_keys(
+/// with the running count after each batch.
+async fn rewrap_data_keys(
     store: &dyn KeyMaintenance,
     keys: &dyn MasterKeys,
     mut progress: impl FnMut(u64),
@@ -58,76 +132,6 @@ pub async fn rewrap_data_keys(
             }
         }
         progress(done);
-    }
-}
-
-/// The keyring of a running server: re-read from its directory when a master key version
-/// it does not know turns up (another process rotated), so rotation needs no restart.
-/// `Debug` shows the directory only (Keyring's own `Debug` shows no material either).
-#[derive(Debug)]
-pub struct LiveKeyring {
-    dir: PathBuf,
-    keyring: RwLock<Arc<Keyring>>,
-}
-
-impl LiveKeyring {
-    pub fn new(keyring: Arc<Keyring>) -> LiveKeyring {
-        LiveKeyring {
-            dir: keyring.dir().to_owned(),
-            keyring: RwLock::new(keyring),
-        }
-    }
-
-    fn loaded(&self) -> Arc<Keyring> {
-        match self.keyring.read() {
-            Ok(keyring) => Arc::clone(&keyring),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
-    }
-
-    fn reload(&self) -> Result<Arc<Keyring>, DataKeyError> {
-        let fresh = Arc::new(Keyring::open(&self.dir).map_err(|error| {
-            tracing::error!(%error, "re-reading the keyring failed");
-            DataKeyError
-        })?);
-        match self.keyring.write() {
-            Ok(mut keyring) => *keyring = Arc::clone(&fresh),
-            Err(poisoned) => *poisoned.into_inner() = Arc::clone(&fresh),
-        }
-        tracing::info!(current = %fresh.current().info().id, "keyring re-read");
-        Ok(fresh)
-    }
-}
-
-#[async_trait::async_trait]
-impl MasterKeys for LiveKeyring {
-    fn current_id(&self) -> String {
-        self.loaded().current_id()
-    }
-
-    fn current_key(&self) -> (String, time::OffsetDateTime) {
-        self.loaded().current_key()
-    }
-
-    async fn wrap(&self, key: &DataKey, account: &str) -> Result<(String, Vec<u8>), DataKeyError> {
-        self.loaded().wrap(key, account).await
-    }
-
-    async fn unwrap(
-        &self,
-        master_key_id: &str,
-        wrapped: &[u8],
-        account: &str,
-        version: u32,
-    ) -> Result<DataKey, DataKeyError> {
-        let loaded = self.loaded();
-        let known = master_key_id
-            .parse()
-            .is_ok_and(|id| loaded.get(id).is_some());
-        let keyring = if known { loaded } else { self.reload()? };
-        keyring
-            .unwrap(master_key_id, wrapped, account, version)
-            .await
     }
 }
 

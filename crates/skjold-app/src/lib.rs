@@ -13,6 +13,7 @@ mod hashing;
 mod health;
 mod key_age;
 mod key_rotation;
+mod live_keyring;
 mod measures;
 mod members;
 mod permissions;
@@ -28,22 +29,23 @@ pub use data_keys::MasterKeys;
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
-pub use key_rotation::{DataKeyRotation, LiveKeyring, rewrap_data_keys};
+pub use key_rotation::{DataKeyRotation, MasterKeyMove};
+pub use live_keyring::LiveKeyring;
 pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics};
 pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
     AccountStore, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter, ContactStore,
-    JobClaims, KeyMaintenance, Mailer, MemberChange, MemberStore, Membership, NewInvitation,
-    NewSession, NewUser, PendingEmail, ProfileStore, Sealed, SealedContact, StoreFailure,
-    StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember, StoredSession, StoredUser,
-    TokenPurpose,
+    JobClaims, KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore, Membership,
+    NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, Sealed, SealedContact,
+    SealedUserField, StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent,
+    StoredMember, StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
 };
 pub use profile::{Me, ProfileChange};
 
 use std::sync::Arc;
 
-use skjold_crypto::{BlindIndex, FieldCipher};
+use skjold_crypto::BlindIndex;
 use skjold_domain::PasswordPolicy;
 
 /// How long sessions live (C12).
@@ -81,7 +83,8 @@ pub struct AppParts {
     pub mailer: Arc<dyn Mailer>,
     pub hashes: HashPool,
     pub blind_index: BlindIndex,
-    pub cipher: FieldCipher,
+    /// The local keyring: it seals fields kept outside any account, whatever `master_keys`.
+    pub keyring: Arc<LiveKeyring>,
     pub policy: PasswordPolicy,
     pub sessions: SessionSettings,
     /// Where users reach the site: the base of links in mails.
@@ -111,7 +114,7 @@ pub struct App {
     mailer: Arc<dyn Mailer>,
     hashes: HashPool,
     blind_index: Arc<BlindIndex>,
-    cipher: Arc<FieldCipher>,
+    keyring: Arc<LiveKeyring>,
     policy: PasswordPolicy,
     sessions: SessionSettings,
     public_url: Arc<str>,
@@ -140,7 +143,7 @@ impl App {
             mailer: parts.mailer,
             hashes: parts.hashes,
             blind_index: Arc::new(parts.blind_index),
-            cipher: Arc::new(parts.cipher),
+            keyring: parts.keyring,
             policy: parts.policy,
             sessions: parts.sessions,
             public_url: Arc::from(parts.public_url),

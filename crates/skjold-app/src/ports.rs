@@ -249,6 +249,57 @@ pub trait KeyMaintenance: Send + Sync {
         old_master_key_id: &str,
         new: &StoredAccountKey,
     ) -> Result<bool, StoreFailure>;
+    /// Up to `limit` fields sealed directly under a master key other than
+    /// `master_key_id`: users' addresses and names, and addresses waiting to be confirmed.
+    async fn user_fields_not_under(
+        &self,
+        master_key_id: &str,
+        limit: u32,
+    ) -> Result<Vec<SealedUserField>, StoreFailure>;
+    /// Stores `new` in place of `field` if the row still holds exactly `field.sealed`;
+    /// whether it did (the user may have changed it meanwhile).
+    async fn reseal_user_field(
+        &self,
+        field: &SealedUserField,
+        new: &Sealed,
+    ) -> Result<bool, StoreFailure>;
+    /// What is still wrapped or sealed under master key `master_key_id`.
+    async fn uses_of_master_key(&self, master_key_id: &str) -> Result<MasterKeyUses, StoreFailure>;
+}
+
+/// Where a field sealed directly under a master key lives; all of them belong to a user
+/// and are bound to that users row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserFieldPlace {
+    Email,
+    Name,
+    /// The new address of a requested change, by the hash of its link's token.
+    PendingEmail {
+        token_hash: Vec<u8>,
+    },
+}
+
+/// A field sealed directly under a master key, as stored.
+#[derive(Debug, Clone)]
+pub struct SealedUserField {
+    pub user: UserId,
+    pub place: UserFieldPlace,
+    pub sealed: Sealed,
+}
+
+/// How much still needs one master key: while anything does, it cannot be retired.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MasterKeyUses {
+    /// Account data keys wrapped under it.
+    pub data_keys: u64,
+    /// Users' fields sealed under it.
+    pub user_fields: u64,
+}
+
+impl MasterKeyUses {
+    pub fn is_none(&self) -> bool {
+        self.data_keys == 0 && self.user_fields == 0
+    }
 }
 
 /// One line of an account's audit trail, as stored.

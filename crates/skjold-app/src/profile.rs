@@ -9,7 +9,7 @@ use time::Duration;
 use crate::App;
 use crate::auth::{Caller, EMAIL_FIELD, IssuedSession, RequestMeta};
 use crate::error::AppError;
-use crate::ports::{Membership, PendingEmail, Sealed, StoreFailure, StoredUser};
+use crate::ports::{Membership, PendingEmail, StoreFailure, StoredUser};
 
 pub(crate) const NAME_FIELD: &str = "name";
 /// How long the link that confirms a new address works.
@@ -84,10 +84,7 @@ impl App {
                 .await?;
         }
         if let Some(name) = name {
-            let sealed = Sealed {
-                bytes: self.seal_user_field(user.id, NAME_FIELD, name.as_str())?,
-                key_id: self.cipher.key_id().to_string(),
-            };
+            let sealed = self.seal_user_field(user.id, NAME_FIELD, name.as_str())?;
             self.profiles.set_name(user.id, &sealed).await?;
             self.accounts
                 .record(self.audit("name_changed", None, Some(user.id), Some(meta)))
@@ -117,10 +114,7 @@ impl App {
         }
         let pending = PendingEmail {
             index,
-            sealed: Sealed {
-                bytes: self.seal_user_field(user.id, EMAIL_FIELD, email.as_str())?,
-                key_id: self.cipher.key_id().to_string(),
-            },
+            sealed: self.seal_user_field(user.id, EMAIL_FIELD, email.as_str())?,
         };
         let (token, hash) = new_token(TokenKind::EmailVerification)
             .map_err(|e| AppError::unexpected(e.to_string()))?;

@@ -11,20 +11,29 @@ use crate::master_key::{KEY_LEN, MasterKey};
 
 const BLIND_INDEX_INFO: &[u8] = b"skjold/blind-index/v1";
 
-/// The key of every blind index.
+/// The key of every blind index. It outlives master key versions: an index made under it
+/// must keep finding its row after every rotation, so it is derived once, from the first
+/// master key, and kept in the keyring on its own before that key is retired (see
+/// [`crate::Keyring::blind_index`]).
 #[derive(Debug)]
 pub struct BlindIndex {
     key: SecretBox<[u8; KEY_LEN]>,
 }
 
 impl BlindIndex {
-    /// Derived from the oldest master key of the keyring, which every instance holds; a
-    /// rotation of the master key leaves lookups working. (Re-indexing under a new key is
-    /// its own operation.)
-    pub fn new(master: &MasterKey) -> BlindIndex {
+    /// The index key that belongs to a keyring whose oldest key is `master`.
+    pub(crate) fn derived_from(master: &MasterKey) -> BlindIndex {
         BlindIndex {
             key: derive_key(master, BLIND_INDEX_INFO),
         }
+    }
+
+    pub(crate) fn from_key(key: SecretBox<[u8; KEY_LEN]>) -> BlindIndex {
+        BlindIndex { key }
+    }
+
+    pub(crate) fn key(&self) -> &[u8; KEY_LEN] {
+        self.key.expose_secret()
     }
 
     /// The index of `value` in `field` (the field name keeps equal values in different

@@ -11,11 +11,20 @@ use std::path::{Path, PathBuf};
 use skjold_domain::{Environment, KeyId};
 use time::OffsetDateTime;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use secrecy::SecretBox;
+use zeroize::Zeroizing;
+
+use crate::blind_index::BlindIndex;
+use crate::field_cipher::FieldCipher;
 use crate::file_mode::{create_private_dir, too_open, write_private_file};
-use crate::master_key::{KeyInfo, MasterKey};
+use crate::master_key::{KEY_LEN, KeyInfo, MasterKey};
 
 const KEY_FILE_PREFIX: &str = "master-";
 const KEY_FILE_SUFFIX: &str = ".toml";
+/// The blind index key, once it no longer follows from the oldest master key: base64.
+const INDEX_KEY_FILE: &str = "blind-index.key";
 
 /// Why a keyring could not be opened or written. Each message says how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +68,10 @@ pub enum KeyringError {
         first: Environment,
         second: Environment,
     },
+    #[error("{id} is the current master key and cannot be retired; run `skjold keys rotate` first")]
+    RetiringCurrent { id: KeyId },
+    #[error("the keyring holds no master key {id}; `skjold keys list` shows the keys it holds")]
+    UnknownKey { id: KeyId },
     #[error("the key directory {dir} holds no master key")]
     Empty { dir: PathBuf },
     #[error(
@@ -131,6 +144,9 @@ fn resolve(path: &Path) -> Result<PathBuf, KeyringError> {
 pub struct Keyring {
     dir: PathBuf,
     keys: Vec<MasterKey>,
+    /// The blind index key from its own file; `None` while it still follows from the
+    /// oldest master key.
+    index_key: Option<BlindIndex>,
 }
 
 impl Keyring {
@@ -156,6 +172,7 @@ impl Keyring {
                 Ok(Keyring {
                     dir: dir.to_owned(),
                     keys: vec![key],
+                    index_key: None,
                 })
             }
             other => other,
@@ -214,6 +231,7 @@ impl Keyring {
         Ok(Keyring {
             dir: dir.to_owned(),
             keys,
+            index_key: read_index_key(dir)?,
         })
     }
 
@@ -255,9 +273,51 @@ impl Keyring {
         Ok(id)
     }
 
+    /// The cipher of fields sealed directly under master keys: seals with the current
+    /// one, opens under any this keyring holds.
+    pub fn field_cipher(&self) -> FieldCipher {
+        FieldCipher::new(self.current(), self.older())
+    }
+
     /// The key with this id, to read what it once wrote.
     pub fn get(&self, id: KeyId) -> Option<&MasterKey> {
         self.keys.iter().find(|k| k.info().id == id)
+    }
+
+    /// The key of every blind index: derived from the first master key, and read from
+    /// its own file once that key has been retired.
+    pub fn blind_index(&self) -> BlindIndex {
+        match &self.index_key {
+            Some(key) => BlindIndex::from_key(SecretBox::new(Box::new(*key.key()))),
+            // `open` and `open_or_create` never build an empty keyring.
+            None => BlindIndex::derived_from(&self.keys[0]),
+        }
+    }
+
+    /// Deletes master key `id` from the keyring for good. The caller has made sure that
+    /// nothing is sealed or wrapped under it any more; the current key is refused. When
+    /// the oldest key goes, the blind index key it gave is first written to its own file.
+    pub fn retire(&mut self, id: KeyId) -> Result<(), KeyringError> {
+        if id == self.current().info().id {
+            return Err(KeyringError::RetiringCurrent { id });
+        }
+        let position = self
+            .keys
+            .iter()
+            .position(|k| k.info().id == id)
+            .ok_or(KeyringError::UnknownKey { id })?;
+        if self.index_key.is_none() {
+            let index = self.blind_index();
+            let text = Zeroizing::new(format!("{}\n", BASE64.encode(index.key())));
+            let path = self.dir.join(INDEX_KEY_FILE);
+            write_private_file(&path, text.as_bytes())
+                .map_err(io_error("cannot write the key file", &path))?;
+            self.index_key = Some(index);
+        }
+        let path = key_path(&self.dir, id);
+        fs::remove_file(&path).map_err(io_error("cannot delete the key file", &path))?;
+        self.keys.remove(position);
+        Ok(())
     }
 
     /// What may be shown about each key, oldest first. Never the material.
@@ -275,6 +335,25 @@ fn key_id_of_file_name(name: &str) -> Option<KeyId> {
         .strip_suffix(KEY_FILE_SUFFIX)?
         .parse()
         .ok()
+}
+
+/// The blind index key file, if the keyring has one.
+fn read_index_key(dir: &Path) -> Result<Option<BlindIndex>, KeyringError> {
+    let path = dir.join(INDEX_KEY_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    refuse_if_too_open(&path, "600")?;
+    let text = Zeroizing::new(
+        fs::read_to_string(&path).map_err(io_error("cannot read the key file", &path))?,
+    );
+    let malformed = || KeyringError::Malformed {
+        path: path.clone(),
+        reason: format!("it is not {KEY_LEN} bytes in base64"),
+    };
+    let bytes = Zeroizing::new(BASE64.decode(text.trim()).map_err(|_| malformed())?);
+    let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| malformed())?;
+    Ok(Some(BlindIndex::from_key(SecretBox::new(Box::new(key)))))
 }
 
 fn refuse_if_too_open(path: &Path, fix: &'static str) -> Result<(), KeyringError> {
@@ -331,6 +410,34 @@ mod tests {
         fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
         let err = Keyring::open(&dir).unwrap_err().to_string();
         assert!(err.contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn retiring_the_oldest_key_keeps_the_blind_index_and_refuses_the_current_key() {
+        let dir = scratch().join("keys");
+        let mut ring = Keyring::open_or_create(&dir, Environment::Test, now()).unwrap();
+        let before = ring.blind_index().of("email", "ola@example.no");
+        let k2 = ring.rotate(now()).unwrap();
+        assert!(matches!(
+            ring.retire(k2),
+            Err(KeyringError::RetiringCurrent { .. })
+        ));
+        assert!(matches!(
+            ring.retire(k2.next()),
+            Err(KeyringError::UnknownKey { .. })
+        ));
+        ring.retire(KeyId::FIRST).unwrap();
+        assert!(!key_path(&dir, KeyId::FIRST).exists());
+        assert!(ring.get(KeyId::FIRST).is_none());
+        let mode = fs::metadata(dir.join(INDEX_KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+
+        let reopened = Keyring::open(&dir).unwrap();
+        assert_eq!(reopened.list().count(), 1);
+        assert_eq!(reopened.blind_index().of("email", "ola@example.no"), before);
     }
 
     #[test]

@@ -155,12 +155,16 @@ async fn silence_sqlcipher_log() {
     }
 }
 
-fn sqlite_open_error(path: &Path, key: &DatabaseKey, source: sqlx::Error) -> StoreError {
-    let not_a_database = source
+/// Whether SQLCipher refused a file because the key does not open it.
+pub(crate) fn is_wrong_key(error: &sqlx::Error) -> bool {
+    error
         .as_database_error()
         .and_then(|e| e.code())
-        .is_some_and(|code| code == SQLITE_NOTADB);
-    if not_a_database {
+        .is_some_and(|code| code == SQLITE_NOTADB)
+}
+
+fn sqlite_open_error(path: &Path, key: &DatabaseKey, source: sqlx::Error) -> StoreError {
+    if is_wrong_key(&source) {
         StoreError::WrongKey {
             path: path.to_owned(),
             key: key.master_key_id(),

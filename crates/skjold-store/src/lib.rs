@@ -13,7 +13,9 @@ mod key_maintenance;
 mod members;
 mod meta;
 mod profiles;
+mod rekey;
 mod sql;
 
 pub use database::{Database, PostgresTarget, SqliteTarget};
 pub use error::StoreError;
+pub use rekey::{rekey_sqlite, sqlite_key_fits};

@@ -87,13 +87,18 @@ on_both_backends! {
         let one = format!("{contacts}/{}", ola["id"].as_str().unwrap());
 
         // (operation, method, path, body, allowed for owner, admin, member, restricted)
-        let table: [(&str, Method, String, Value, [bool; 4]); 6] = [
-            ("view the account", Method::GET, format!("/api/v1/accounts/{}", w.a), Value::Null, [true, true, true, true]),
+        let account = format!("/api/v1/accounts/{}", w.a);
+        let table: [(&str, Method, String, Value, [bool; 4]); 10] = [
+            ("view the account", Method::GET, account.clone(), Value::Null, [true, true, true, true]),
             ("list contacts", Method::GET, contacts.clone(), Value::Null, [true, true, true, true]),
             ("read a contact", Method::GET, one.clone(), Value::Null, [true, true, true, true]),
             ("change a contact", Method::PATCH, one.clone(), json!({"company": "Integrera AS"}), [true, true, true, true]),
             ("create a contact", Method::POST, contacts.clone(), json!({"name": "Kari"}), [true, true, true, true]),
-            ("manage API tokens", Method::GET, format!("/api/v1/accounts/{}/tokens", w.a), Value::Null, [true, true, false, false]),
+            ("export contacts", Method::GET, format!("{contacts}/export"), Value::Null, [true, true, true, false]),
+            ("list members", Method::GET, format!("{account}/members"), Value::Null, [true, true, true, true]),
+            ("invite a member", Method::POST, format!("{account}/invitations"), json!({"email": "new@a.example", "role": "member"}), [true, true, false, false]),
+            ("read the audit trail", Method::GET, format!("{account}/audit"), Value::Null, [true, true, false, false]),
+            ("manage API tokens", Method::GET, format!("{account}/tokens"), Value::Null, [true, true, false, false]),
         ];
         let people = [("owner", &w.owner), ("admin", &w.admin), ("member", &w.member), ("restricted", &w.restricted)];
         for (what, method, path, body, allowed) in &table {
@@ -279,6 +284,74 @@ on_both_backends! {
         assert_eq!(names(&second), ["Per", "Pål"]);
         assert_eq!(second["next"], Value::Null);
         assert_eq!(find("phone=123").await.0, 422, "a malformed filter is refused");
+    }
+}
+
+on_both_backends! {
+    async fn c15_an_export_holds_every_contact_audited_and_is_refused_to_restricted_members(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let w = world(&app, &mailbox).await;
+        let contacts = format!("/api/v1/accounts/{}/contacts", w.a);
+        let export = format!("{contacts}/export");
+        let (status, ola) = app.post_json(&contacts, ola(), Some(&w.owner)).await;
+        assert_eq!(status, 201, "{ola}");
+        // More than one page (100) of contacts, one of them a would-be spreadsheet formula.
+        for n in 0..100 {
+            let (status, _) = app.post_json(&contacts, json!({"name": format!("Person {n}")}), Some(&w.member)).await;
+            assert_eq!(status, 201);
+        }
+        let formula = "=HYPERLINK(\"https://evil.example\",\"click\")";
+        app.post_json(&contacts, json!({"name": formula, "phone": "91234567"}), Some(&w.owner)).await;
+
+        let before = pii_reads(&app).await;
+        let (status, json_export) = app.get_json(&export, &w.member).await;
+        assert_eq!(status, 200, "{json_export}");
+        let all = json_export["contacts"].as_array().unwrap();
+        assert_eq!(all.len(), 102);
+        assert_eq!(all[0]["national_id"], "17058510068", "a member exports unmasked data");
+        assert_eq!(json_export["account_id"], w.a.as_str());
+        assert_eq!(pii_reads(&app).await, before + 1, "one disclosure event for the whole export");
+        let sql = "SELECT CAST(COUNT(*) AS TEXT) FROM audit_events WHERE action = 'contacts_exported'";
+        assert_eq!(app.db_text(sql).await, "1");
+
+        let response = app.client.get(app.url(&format!("{export}?format=csv"))).bearer_auth(&w.owner).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let header = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+        assert_eq!(header("content-type"), "text/csv; charset=utf-8");
+        assert_eq!(header("content-disposition"), format!("attachment; filename=\"contacts-{}.csv\"", w.a));
+        assert_eq!(header("cache-control"), "no-store");
+        let csv = response.text().await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].starts_with("id,name,email,phone,address,date_of_birth,national_id,notes"), "{}", lines[0]);
+        assert!(csv.contains("Ola Nordmann,ola.nordmann@example.com,'+4791234123,"), "{csv}");
+        assert!(csv.contains("\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"click\"\")\""), "a formula is made text: {csv}");
+        assert!(!csv.contains(",=HYPERLINK") && !csv.contains("\"=HYPERLINK"), "{csv}");
+
+        // Refused: restricted members, other accounts (as a missing account), API tokens,
+        // an unknown format.
+        let (status, problem) = app.get_json(&export, &w.restricted).await;
+        assert_eq!(status, 403, "{problem}");
+        let (status, missing) = app.get_json(&format!("/api/v1/accounts/{}/contacts/export", uuid()), &w.b_owner).await;
+        assert_eq!(status, 404);
+        assert_eq!(app.get_json(&export, &w.b_owner).await, (404, missing));
+        let tokens = format!("/api/v1/accounts/{}/tokens", w.a);
+        let (status, created) = app.post_json(&tokens, json!({"name": "sync", "scope": "read", "expires_in_days": 30}), Some(&w.owner)).await;
+        assert_eq!(status, 201, "{created}");
+        let (status, problem) = app.get_json(&export, created["token"].as_str().unwrap()).await;
+        assert_eq!(status, 403, "an API token reads but does not export: {problem}");
+        let (status, problem) = app.get_json(&format!("{export}?format=xlsx"), &w.owner).await;
+        assert_eq!((status, problem["detail"].as_str()), (422, Some("format must be json or csv")));
+        assert_eq!(app.db_text(sql).await, "2", "refusals export nothing");
+    }
+
+    async fn c15_an_export_waits_for_a_verified_address(backend: Backend) {
+        let Some((app, _mailbox)) = with_mailbox(backend).await else { return };
+        app.sign_up("new@a.example", crate::people::PASSWORD).await;
+        let token = app.sign_in("new@a.example", crate::people::PASSWORD).await.unwrap();
+        let me = app.get_json("/api/v1/me", &token).await.1;
+        let account = me["memberships"][0]["account_id"].as_str().unwrap();
+        let (status, problem) = app.get_json(&format!("/api/v1/accounts/{account}/contacts/export"), &token).await;
+        assert_eq!((status, problem["type"].as_str()), (403, Some("urn:skjold:problem:verification-required")));
     }
 }
 

@@ -31,6 +31,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("delete", "/api/v1/accounts/{account_id}/tokens/{token_id}"),
     ("get", "/api/v1/accounts/{account_id}/contacts"),
     ("post", "/api/v1/accounts/{account_id}/contacts"),
+    ("get", "/api/v1/accounts/{account_id}/contacts/export"),
     ("get", "/api/v1/accounts/{account_id}/contacts/{contact_id}"),
     (
         "patch",

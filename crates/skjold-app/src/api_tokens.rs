@@ -63,15 +63,7 @@ impl App {
         ) {
             return Err(AppError::Forbidden);
         }
-        let verified = self
-            .accounts
-            .user(caller.user_id)
-            .await?
-            .is_some_and(|u| u.email_verified);
-        if !verified {
-            return Err(AppError::VerificationRequired);
-        }
-        Ok(())
+        self.require_verified(caller.user_id).await
     }
 
     pub async fn create_api_token(

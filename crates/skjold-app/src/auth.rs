@@ -320,6 +320,21 @@ impl App {
         Ok(ended)
     }
 
+    /// `VerificationRequired` unless `user` has confirmed their address: what reaches
+    /// other people or takes data out (invitations, API tokens, exports) waits for it.
+    pub(crate) async fn require_verified(&self, user: UserId) -> Result<(), AppError> {
+        let verified = self
+            .accounts
+            .user(user)
+            .await?
+            .is_some_and(|u| u.email_verified);
+        if verified {
+            Ok(())
+        } else {
+            Err(AppError::VerificationRequired)
+        }
+    }
+
     /// The user whose address is `email`, found through its blind index.
     pub(crate) async fn user_by_email(
         &self,

@@ -340,6 +340,41 @@ impl App {
         })
     }
 
+    /// Every contact of the account, oldest first, for an export. They pass through the
+    /// same [`App::disclose`] as every other read, so what the caller receives is masked
+    /// and audited exactly as there; the export itself is audited too. Needs
+    /// [`Operation::ExportContacts`] (no `restricted` member, no API token) and a
+    /// verified address.
+    pub async fn export_contacts(
+        &self,
+        scope: AccountScope,
+        meta: &RequestMeta,
+    ) -> Result<Vec<ContactView>, AppError> {
+        scope.require(Operation::ExportContacts)?;
+        self.require_verified(scope.actor().ok_or(AppError::Forbidden)?)
+            .await?;
+        let all = ContactFilter::default();
+        let mut opened = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .contacts_store
+                .contacts(&scope, &all, after, MAX_PAGE)
+                .await?;
+            let full = page.len() == MAX_PAGE as usize;
+            after = page.last().map(|c| c.id);
+            for contact in page {
+                opened.push(self.open_contact(&scope, contact).await?);
+            }
+            if !full {
+                break;
+            }
+        }
+        self.record_account_event("contacts_exported", &scope, meta)
+            .await?;
+        self.disclose(&scope, opened, meta).await
+    }
+
     /// The same contact sealed with `cipher`, for a data key rotation: what a user sees
     /// does not change, so neither does `updated_at`.
     pub(crate) async fn reseal_contact(

@@ -80,14 +80,7 @@ impl App {
         })?;
         Self::check_owner_rights(&scope, &[role])?;
         let inviter = scope.actor().ok_or(AppError::Forbidden)?;
-        let verified = self
-            .accounts
-            .user(inviter)
-            .await?
-            .is_some_and(|u| u.email_verified);
-        if !verified {
-            return Err(AppError::VerificationRequired);
-        }
+        self.require_verified(inviter).await?;
         let email = EmailAddress::parse(email)?;
         let (token, hash) =
             new_token(TokenKind::Invitation).map_err(|e| AppError::unexpected(e.to_string()))?;

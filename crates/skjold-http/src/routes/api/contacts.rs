@@ -72,22 +72,22 @@ pub(super) struct ContactChange {
 /// (`o***@example.com`) and `notes` is withheld.
 #[derive(Serialize, ToSchema)]
 pub(super) struct ContactBody {
-    id: String,
-    name: String,
-    email: Option<String>,
-    phone: Option<String>,
-    address: Option<String>,
-    date_of_birth: Option<String>,
-    national_id: Option<String>,
-    notes: Option<String>,
-    company: Option<String>,
-    tags: Vec<String>,
-    created_at: String,
-    updated_at: String,
-    masked: bool,
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) email: Option<String>,
+    pub(super) phone: Option<String>,
+    pub(super) address: Option<String>,
+    pub(super) date_of_birth: Option<String>,
+    pub(super) national_id: Option<String>,
+    pub(super) notes: Option<String>,
+    pub(super) company: Option<String>,
+    pub(super) tags: Vec<String>,
+    pub(super) created_at: String,
+    pub(super) updated_at: String,
+    pub(super) masked: bool,
 }
 
-fn body(c: ContactView) -> Result<ContactBody, Problem> {
+pub(super) fn body(c: ContactView) -> Result<ContactBody, Problem> {
     Ok(ContactBody {
         id: c.id.to_string(),
         name: c.name,

@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod contacts;
+mod contacts_export;
 mod email_verification;
 mod me;
 mod members;
@@ -79,6 +80,7 @@ pub(crate) fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::post_transfer_ownership))
         .routes(routes!(audit::get_audit))
         .routes(routes!(contacts::get_contacts, contacts::post_contacts))
+        .routes(routes!(contacts_export::export_contacts))
         .routes(routes!(
             contacts::get_contact,
             contacts::patch_contact,

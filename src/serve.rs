@@ -141,6 +141,7 @@ pub(crate) fn build_app(
         members: Arc::new(database.clone()),
         audit_log: Arc::new(database.clone()),
         key_maintenance: Arc::new(database.clone()),
+        second_steps: Arc::new(database.clone()),
         master_keys: match &config.kms {
             KmsConfig::Keyring => Arc::clone(&live) as Arc<dyn skjold_app::MasterKeys>,
             KmsConfig::Vault {

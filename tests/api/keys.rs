@@ -166,6 +166,9 @@ on_both_backends! {
         let (status, _) = app.send_json(reqwest::Method::PATCH, "/api/v1/me", json!({"name": "Kari Nordmann", "email": "kari@b.example", "current_password": PASSWORD}), Some(&token)).await;
         assert_eq!(status, 200);
         assert_eq!(count(&app, "email_changes WHERE email_key_id = 'k1'").await, "1", "a pending address, sealed");
+        let (status, setup) = app.post_json("/api/v1/me/second-step/totp", json!({"password": PASSWORD}), Some(&token)).await;
+        assert_eq!(status, 201, "an authenticator's secret, sealed: {setup}");
+        let totp = skjold_crypto::TotpSecret::from_base32(setup["secret"].as_str().unwrap()).unwrap();
 
         let err = refused(&app, &["keys", "retire", "k1"]);
         assert!(err.contains("k1 is the current master key") && err.contains("skjold keys rotate"), "{err}");
@@ -177,7 +180,7 @@ on_both_backends! {
         let user = me["id"].as_str().unwrap().to_owned();
         let saved: Vec<u8> = app.db_value(&format!("SELECT email_sealed FROM users WHERE id = '{user}'")).await;
         let out = rotate(&app);
-        assert!(out.contains("created master key k2") && out.contains("3 user fields resealed"), "{out}");
+        assert!(out.contains("created master key k2") && out.contains("4 user fields resealed"), "{out}");
         let hex: String = saved.iter().map(|b| format!("{b:02x}")).collect();
         let restore = match backend {
             Backend::Sqlite => format!("UPDATE users SET email_key_id = 'k1', email_sealed = X'{hex}' WHERE id = $1"),
@@ -236,7 +239,11 @@ on_both_backends! {
         let link = mailbox.wait_for("kari@b.example", "Confirm your new e-mail address").await;
         let (status, _) = app.post_json("/api/v1/me/email/confirm", json!({"token": crate::mailbox::token_in(&link)}), Some(&token)).await;
         assert_eq!(status, 201, "the pending address, resealed under k2, is confirmed");
-        assert!(app.sign_in("kari@b.example", PASSWORD).await.is_ok());
+        let token = app.sign_in("kari@b.example", PASSWORD).await.unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let code = totp.code_at(now).unwrap();
+        let (status, _) = app.post_json("/api/v1/me/second-step/totp/confirm", json!({"code": code}), Some(&token)).await;
+        assert_eq!(status, 201, "the authenticator's secret, resealed under k2, still opens");
     }
 }
 

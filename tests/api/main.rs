@@ -25,6 +25,7 @@ mod people;
 mod profile;
 mod recovery;
 mod redirect;
+mod second_step;
 mod startup;
 mod storage;
 mod tls;

@@ -22,6 +22,12 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("patch", "/api/v1/me"),
     ("post", "/api/v1/me/email/confirm"),
     ("post", "/api/v1/me/password"),
+    ("post", "/api/v1/me/second-step/totp"),
+    ("delete", "/api/v1/me/second-step/totp"),
+    ("post", "/api/v1/me/second-step/totp/confirm"),
+    ("delete", "/api/v1/me/second-step/{method}"),
+    ("post", "/api/v1/me/recovery-codes"),
+    ("post", "/api/v1/sessions/second-step"),
     ("post", "/api/v1/email-verification"),
     ("post", "/api/v1/password-reset"),
     ("post", "/api/v1/password-reset/confirm"),
@@ -59,6 +65,7 @@ const PUBLIC: &[&str] = &[
     "/api/v1/email-verification",
     "/api/v1/password-reset",
     "/api/v1/password-reset/confirm",
+    "/api/v1/sessions/second-step",
 ];
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::ports::{
     AuditEvent, NewSession, NewUser, Sealed, StoreFailure, StoredSession, StoredUser,
 };
+use crate::second_step::SignIn;
 
 /// Where a request came from, as far as the use cases care.
 #[derive(Debug, Clone)]
@@ -135,14 +136,15 @@ impl App {
         }
     }
 
-    /// Signs in with e-mail and password. Every failure is the same
-    /// [`AppError::InvalidCredentials`] after the same amount of work.
+    /// Signs in with e-mail and password: a session, or a challenge for the second step.
+    /// Every failure is the same [`AppError::InvalidCredentials`] after the same amount
+    /// of work.
     pub async fn sign_in(
         &self,
         email: &str,
         password: SecretString,
         meta: &RequestMeta,
-    ) -> Result<IssuedSession, AppError> {
+    ) -> Result<SignIn, AppError> {
         let user = match EmailAddress::parse(email) {
             Ok(email) => self.user_by_email(&email).await?,
             Err(_) => None,
@@ -172,7 +174,16 @@ impl App {
                 .await?;
             tracing::info!(user = %user.id, "password hash upgraded to the current parameters");
         }
-        let issued = self.issue_session(&user, meta).await?;
+        self.session_or_challenge(&user, meta).await
+    }
+
+    /// The end of every complete sign-in: a new session, an audit event and a mail.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        user: &StoredUser,
+        meta: &RequestMeta,
+    ) -> Result<IssuedSession, AppError> {
+        let issued = self.issue_session(user, meta).await?;
         self.accounts
             .record(self.audit("login", None, Some(user.id), Some(meta)))
             .await?;

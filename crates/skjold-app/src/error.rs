@@ -8,6 +8,10 @@ pub enum AppError {
     /// Wrong e-mail or password: one answer for both (no enumeration).
     #[error("the e-mail address or password is wrong")]
     InvalidCredentials,
+    /// A second-step code that is wrong, used, or for a challenge that is unknown,
+    /// expired or spent: one answer for all.
+    #[error("the code is wrong or has expired; sign in again if it keeps failing")]
+    InvalidCode,
     /// No valid session: missing, unknown, expired or ended token.
     #[error("sign in to continue")]
     Unauthenticated,

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::permissions::AccountScope;
 use crate::ports::{KeyMaintenance, StoredAccountKey, UserFieldPlace};
 use crate::profile::NAME_FIELD;
+use crate::second_step::secret_column;
 
 /// How many data keys one round reads.
 const BATCH: u32 = 100;
@@ -72,6 +73,7 @@ impl App {
                 let column = match field.place {
                     UserFieldPlace::Name => NAME_FIELD,
                     UserFieldPlace::Email | UserFieldPlace::PendingEmail { .. } => EMAIL_FIELD,
+                    UserFieldPlace::SecondStep { method } => secret_column(method),
                 };
                 let sealed = &field.sealed;
                 let value =

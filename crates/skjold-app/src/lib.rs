@@ -20,6 +20,7 @@ mod permissions;
 mod ports;
 mod profile;
 mod recovery;
+mod second_step;
 
 pub use api_tokens::{AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
 pub use audit::{AuditPage, AuditQuery, MAX_AUDIT_PAGE};
@@ -38,10 +39,12 @@ pub use ports::{
     AccountStore, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter, ContactStore,
     JobClaims, KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore, Membership,
     NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, Sealed, SealedContact,
-    SealedUserField, StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent,
-    StoredMember, StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
+    SealedUserField, SecondStepStore, StoreFailure, StoredAccountKey, StoredApiToken,
+    StoredAuditEvent, StoredMember, StoredSecondStep, StoredSession, StoredUser, TokenPurpose,
+    UserFieldPlace,
 };
 pub use profile::{Me, ProfileChange};
+pub use second_step::{SecondStepEnabled, SignIn, TotpSetup};
 
 use std::sync::Arc;
 
@@ -75,6 +78,7 @@ pub struct AppParts {
     pub members: Arc<dyn MemberStore>,
     pub audit_log: Arc<dyn AuditLog>,
     pub key_maintenance: Arc<dyn KeyMaintenance>,
+    pub second_steps: Arc<dyn SecondStepStore>,
     pub jobs: Arc<dyn JobClaims>,
     /// Past this age the current master key is overdue for rotation (C2).
     pub max_key_age: time::Duration,
@@ -107,6 +111,7 @@ pub struct App {
     members_store: Arc<dyn MemberStore>,
     audit_log: Arc<dyn AuditLog>,
     key_maintenance: Arc<dyn KeyMaintenance>,
+    second_steps: Arc<dyn SecondStepStore>,
     jobs: Arc<dyn JobClaims>,
     max_key_age: time::Duration,
     master_keys: Arc<dyn MasterKeys>,
@@ -136,6 +141,7 @@ impl App {
             members_store: parts.members,
             audit_log: parts.audit_log,
             key_maintenance: parts.key_maintenance,
+            second_steps: parts.second_steps,
             jobs: parts.jobs,
             max_key_age: parts.max_key_age,
             master_keys: parts.master_keys,

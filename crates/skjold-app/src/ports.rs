@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use skjold_crypto::TokenHash;
-use skjold_domain::{AccountId, ApiTokenId, ContactId, Role, SessionId, UserId};
+use skjold_domain::{AccountId, ApiTokenId, ContactId, Role, SecondStepMethod, SessionId, UserId};
 
 use crate::permissions::AccountScope;
 use time::OffsetDateTime;
@@ -276,6 +276,10 @@ pub enum UserFieldPlace {
     /// The new address of a requested change, by the hash of its link's token.
     PendingEmail {
         token_hash: Vec<u8>,
+    },
+    /// The shared secret of a second step.
+    SecondStep {
+        method: SecondStepMethod,
     },
 }
 
@@ -582,6 +586,86 @@ impl TokenPurpose {
 
 /// Sends e-mail. The development sender prints to the terminal and is refused in
 /// production by the binary.
+/// One of a user's second steps, as stored.
+#[derive(Debug, Clone)]
+pub struct StoredSecondStep {
+    pub method: SecondStepMethod,
+    /// For TOTP the shared secret (base32), sealed for the users row.
+    pub secret: Sealed,
+    /// `false` while it is being set up: it does not count for sign-in yet.
+    pub confirmed: bool,
+}
+
+/// A user's second steps, recovery codes and pending sign-in challenges (C13).
+#[async_trait]
+pub trait SecondStepStore: Send + Sync {
+    async fn second_steps(&self, user: UserId) -> Result<Vec<StoredSecondStep>, StoreFailure>;
+    /// Stores `method` as being set up, replacing an earlier unconfirmed one; `false`
+    /// (nothing stored) while a confirmed one exists.
+    async fn begin_second_step(
+        &self,
+        user: UserId,
+        method: SecondStepMethod,
+        secret: &Sealed,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreFailure>;
+    /// Marks the method confirmed, with the TOTP time step its confirming code used;
+    /// `false` if there was nothing unconfirmed to confirm.
+    async fn confirm_second_step(
+        &self,
+        user: UserId,
+        method: SecondStepMethod,
+        step: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreFailure>;
+    /// Accepts TOTP time step `step` if it is later than every step accepted before, in
+    /// one statement, so a code is never accepted twice (even by two instances at once).
+    async fn use_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreFailure>;
+    /// Deletes `method`, and the recovery codes with the last method; whether there was
+    /// such a method.
+    async fn remove_second_step(
+        &self,
+        user: UserId,
+        method: SecondStepMethod,
+    ) -> Result<bool, StoreFailure>;
+    /// Replaces every recovery code of `user` with these.
+    async fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        hashes: &[TokenHash],
+    ) -> Result<(), StoreFailure>;
+    /// Spends an unused recovery code of `user`, in one statement; whether there was one.
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: &TokenHash,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreFailure>;
+    async fn recovery_codes_left(&self, user: UserId) -> Result<u64, StoreFailure>;
+    async fn create_challenge(
+        &self,
+        hash: &TokenHash,
+        user: UserId,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    /// The user of a challenge that is unspent, unexpired at `now` and has seen fewer
+    /// than `max_failures` wrong codes.
+    async fn live_challenge(
+        &self,
+        hash: &TokenHash,
+        now: OffsetDateTime,
+        max_failures: u32,
+    ) -> Result<Option<UserId>, StoreFailure>;
+    /// Counts a wrong code against the challenge.
+    async fn fail_challenge(&self, hash: &TokenHash) -> Result<(), StoreFailure>;
+    /// Spends the challenge, in one statement; whether it was still unspent.
+    async fn spend_challenge(
+        &self,
+        hash: &TokenHash,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreFailure>;
+}
+
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;

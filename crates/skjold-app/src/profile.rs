@@ -23,6 +23,9 @@ pub struct Me {
     pub email: String,
     pub email_verified: bool,
     pub memberships: Vec<Membership>,
+    /// The confirmed second steps (`totp`, `sms`); empty without 2-step security.
+    pub second_steps: Vec<&'static str>,
+    pub recovery_codes_left: u64,
 }
 
 /// What `PATCH /me` asks to change. Absent fields stay as they are.
@@ -57,6 +60,15 @@ impl App {
             email: self.open_email(&user)?,
             email_verified: user.email_verified,
             memberships: self.accounts.memberships(user.id).await?,
+            second_steps: self
+                .second_steps
+                .second_steps(user.id)
+                .await?
+                .iter()
+                .filter(|s| s.confirmed)
+                .map(|s| s.method.as_str())
+                .collect(),
+            recovery_codes_left: self.second_steps.recovery_codes_left(user.id).await?,
         })
     }
 

@@ -13,7 +13,9 @@ mod file_mode;
 mod keyring;
 mod master_key;
 mod password_hash;
+mod recovery_code;
 mod token;
+mod totp;
 
 pub use blind_index::BlindIndex;
 pub use data_key::{AccountCipher, DataKey, DataKeyError};
@@ -23,4 +25,6 @@ pub use field_cipher::{FieldCipher, FieldCipherError, FieldContext};
 pub use keyring::{Keyring, KeyringError, ensure_apart};
 pub use master_key::{KeyInfo, MasterKey};
 pub use password_hash::{HashFailed, HashParams, HashParamsError, PasswordHashing, Verification};
+pub use recovery_code::{hash_recovery_code, new_recovery_code};
 pub use token::{TokenHash, TokenKind, hash_token, new_token};
+pub use totp::{TotpError, TotpSecret};

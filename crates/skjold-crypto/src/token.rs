@@ -27,6 +27,8 @@ pub enum TokenKind {
     PasswordReset,
     ApiToken,
     Invitation,
+    /// A sign-in waiting for its second step.
+    SignInChallenge,
 }
 
 impl TokenKind {
@@ -37,6 +39,7 @@ impl TokenKind {
             TokenKind::PasswordReset => "skjr_",
             TokenKind::ApiToken => "skjt_",
             TokenKind::Invitation => "skji_",
+            TokenKind::SignInChallenge => "skjc_",
         }
     }
 }

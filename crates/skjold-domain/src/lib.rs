@@ -14,6 +14,7 @@ mod national_identity;
 mod password;
 mod phone_number;
 mod role;
+mod second_step;
 mod user_agent;
 
 pub use contact::{
@@ -33,4 +34,5 @@ pub use password::{
 };
 pub use phone_number::{PhoneError, PhoneNumber};
 pub use role::{ParseRoleError, Role};
+pub use second_step::{ParseSecondStepError, SecondStepMethod};
 pub use user_agent::describe_user_agent;

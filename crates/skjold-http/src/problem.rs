@@ -17,6 +17,8 @@ pub enum Problem {
     /// The request body is not the JSON the endpoint takes.
     MalformedBody,
     InvalidCredentials,
+    /// A wrong, used or expired second-step code.
+    InvalidCode,
     Unauthenticated,
     WrongCurrentPassword,
     /// A link from an e-mail that is unknown, used or expired.
@@ -50,7 +52,9 @@ impl Problem {
             Problem::NotFound => StatusCode::NOT_FOUND,
             Problem::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Problem::MalformedBody | Problem::InvalidLink => StatusCode::BAD_REQUEST,
-            Problem::InvalidCredentials | Problem::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Problem::InvalidCredentials | Problem::InvalidCode | Problem::Unauthenticated => {
+                StatusCode::UNAUTHORIZED
+            }
             Problem::WrongCurrentPassword
             | Problem::CrossSiteRequest
             | Problem::Forbidden
@@ -74,6 +78,10 @@ impl Problem {
             Problem::InvalidCredentials => (
                 "urn:skjold:problem:invalid-credentials",
                 "The e-mail address or password is wrong",
+            ),
+            Problem::InvalidCode => (
+                "urn:skjold:problem:invalid-code",
+                "The code is wrong or has expired; sign in again if it keeps failing",
             ),
             Problem::Unauthenticated => {
                 ("urn:skjold:problem:unauthenticated", "Sign in to continue")
@@ -145,6 +153,7 @@ impl From<AppError> for Problem {
     fn from(error: AppError) -> Problem {
         match error {
             AppError::InvalidCredentials => Problem::InvalidCredentials,
+            AppError::InvalidCode => Problem::InvalidCode,
             AppError::NotFound => Problem::NotFound,
             AppError::InvalidLink => Problem::InvalidLink,
             AppError::Forbidden => Problem::Forbidden,

@@ -5,14 +5,14 @@ use skjold_app::{
     KeyMaintenance, MasterKeyUses, Sealed, SealedUserField, StoreFailure, StoredAccountKey,
     UserFieldPlace,
 };
-use skjold_domain::AccountId;
+use skjold_domain::{AccountId, SecondStepMethod};
 
 use crate::database::Database;
 use crate::sql::{failure, on_pool, parse, version_of};
 
 /// The fields sealed directly under a master key, one query each: the place, and a
 /// SELECT of (user id, sealed, key id, token hash or NULL) with `$1` the current key id.
-const USER_FIELDS: [(&str, &str); 3] = [
+const USER_FIELDS: [(&str, &str); 4] = [
     (
         "email",
         "SELECT id, email_sealed, email_key_id, NULL FROM users WHERE email_key_id <> $1",
@@ -27,6 +27,11 @@ const USER_FIELDS: [(&str, &str); 3] = [
         "SELECT user_id, new_email_sealed, email_key_id, token_hash FROM email_changes \
          WHERE email_key_id <> $1",
     ),
+    (
+        "totp",
+        "SELECT user_id, secret_sealed, key_id, NULL FROM second_steps \
+         WHERE method = 'totp' AND key_id <> $1",
+    ),
 ];
 
 type UserFieldRow = (String, Vec<u8>, String, Option<Vec<u8>>);
@@ -36,6 +41,9 @@ fn user_field(place: &str, row: UserFieldRow) -> Result<SealedUserField, StoreFa
     let place = match (place, token_hash) {
         ("email", _) => UserFieldPlace::Email,
         ("name", _) => UserFieldPlace::Name,
+        ("totp", _) => UserFieldPlace::SecondStep {
+            method: SecondStepMethod::Totp,
+        },
         (_, Some(token_hash)) => UserFieldPlace::PendingEmail { token_hash },
         (_, None) => return Err(StoreFailure::Other("email change without token".into())),
     };
@@ -145,6 +153,7 @@ impl KeyMaintenance for Database {
     ) -> Result<bool, StoreFailure> {
         // Every statement takes the same five parameters; the token hash is NULL but for
         // a pending address, which it picks out.
+        let second_step;
         let (sql, token_hash) = match &field.place {
             UserFieldPlace::Email => (
                 "UPDATE users SET email_sealed = $1, email_key_id = $2 \
@@ -156,6 +165,14 @@ impl KeyMaintenance for Database {
                  WHERE id = $3 AND name_sealed = $4 AND $5 IS NULL",
                 None,
             ),
+            UserFieldPlace::SecondStep { method } => {
+                second_step = format!(
+                    "UPDATE second_steps SET secret_sealed = $1, key_id = $2 WHERE user_id = $3 \
+                     AND secret_sealed = $4 AND method = '{}' AND $5 IS NULL",
+                    method.as_str()
+                );
+                (second_step.as_str(), None)
+            }
             UserFieldPlace::PendingEmail { token_hash } => (
                 "UPDATE email_changes SET new_email_sealed = $1, email_key_id = $2 \
                  WHERE user_id = $3 AND new_email_sealed = $4 AND token_hash = $5",
@@ -163,7 +180,7 @@ impl KeyMaintenance for Database {
             ),
         };
         on_pool!(self, |pool| {
-            sqlx::query(sql)
+            sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(&new.bytes)
                 .bind(&new.key_id)
                 .bind(field.user.to_string())
@@ -183,7 +200,8 @@ impl KeyMaintenance for Database {
                    (SELECT COUNT(*) FROM account_keys WHERE master_key_id = $1), \
                    (SELECT COUNT(*) FROM users WHERE email_key_id = $1) \
                    + (SELECT COUNT(*) FROM users WHERE name_key_id = $1) \
-                   + (SELECT COUNT(*) FROM email_changes WHERE email_key_id = $1)",
+                   + (SELECT COUNT(*) FROM email_changes WHERE email_key_id = $1) \
+                   + (SELECT COUNT(*) FROM second_steps WHERE key_id = $1)",
             )
             .bind(master_key_id)
             .fetch_one(pool)

@@ -14,6 +14,7 @@ mod members;
 mod meta;
 mod profiles;
 mod rekey;
+mod second_steps;
 mod sql;
 
 pub use database::{Database, PostgresTarget, SqliteTarget};

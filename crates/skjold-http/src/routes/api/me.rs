@@ -27,6 +27,10 @@ pub(super) struct MeBody {
     email: String,
     email_verified: bool,
     memberships: Vec<MembershipBody>,
+    /// The second steps every sign-in asks for (`totp`, `sms`); empty without 2-step.
+    second_steps: Vec<&'static str>,
+    /// Unused recovery codes.
+    recovery_codes_left: u64,
 }
 
 /// `GET /api/v1/me`.
@@ -62,6 +66,8 @@ fn me_body(me: Me) -> Json<MeBody> {
                 role: m.role.to_string(),
             })
             .collect(),
+        second_steps: me.second_steps,
+        recovery_codes_left: me.recovery_codes_left,
     })
 }
 

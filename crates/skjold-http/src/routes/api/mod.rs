@@ -11,6 +11,7 @@ mod email_verification;
 mod me;
 mod members;
 mod password_reset;
+mod second_step;
 mod sessions;
 mod signup;
 
@@ -62,10 +63,15 @@ pub(crate) fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
             sessions::get_sessions,
             sessions::delete_sessions
         ))
+        .routes(routes!(sessions::post_second_step))
         .routes(routes!(sessions::delete_session_current))
         .routes(routes!(sessions::delete_session_by_id))
         .routes(routes!(me::get_me, me::patch_me))
         .routes(routes!(me::post_me_password))
+        .routes(routes!(second_step::post_totp, second_step::delete_totp))
+        .routes(routes!(second_step::post_totp_confirm))
+        .routes(routes!(second_step::delete_second_step))
+        .routes(routes!(second_step::post_recovery_codes))
         .routes(routes!(email_verification::post_email_verification))
         .routes(routes!(email_verification::post_me_email_confirm))
         .routes(routes!(password_reset::post_password_reset))

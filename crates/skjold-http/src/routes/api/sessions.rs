@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use skjold_app::{App, IssuedSession};
+use skjold_app::{App, IssuedSession, SignIn};
 use utoipa::ToSchema;
 
 use super::{ApiJson, Authenticated, Meta, cookie, rfc3339};
@@ -24,10 +24,40 @@ pub(super) struct SessionCreated {
     token: String,
     session_id: String,
     expires_at: String,
+    /// Only when a second step was just set up: single-use codes that stand in for it.
+    /// Shown this once; keep them somewhere safe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery_codes: Option<Vec<String>>,
+}
+
+/// The answer to a right password when a second step is needed: no session yet.
+#[derive(Serialize, ToSchema)]
+pub(super) struct SecondStepRequired {
+    second_step_required: bool,
+    /// Pass to `POST /api/v1/sessions/second-step` with a code, within five minutes.
+    challenge: String,
+    /// `totp` and/or `sms`, and always `recovery_code`.
+    methods: Vec<&'static str>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct SecondStepAnswer {
+    challenge: String,
+    /// A code from the authenticator app, or a recovery code.
+    #[schema(value_type = String, format = Password)]
+    code: SecretString,
 }
 
 /// A new session: the token in the body for API clients and in the cookie for browsers.
 pub(super) fn session_created(issued: IssuedSession) -> Result<Response, Problem> {
+    session_created_with(issued, None)
+}
+
+/// [`session_created`], with recovery codes to show once.
+pub(super) fn session_created_with(
+    issued: IssuedSession,
+    recovery_codes: Option<Vec<SecretString>>,
+) -> Result<Response, Problem> {
     let token = issued.token.expose_secret();
     let lifetime = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
     let set_cookie = cookie(Some(token), lifetime)?;
@@ -35,6 +65,8 @@ pub(super) fn session_created(issued: IssuedSession) -> Result<Response, Problem
         token: token.to_owned(),
         session_id: issued.session_id.to_string(),
         expires_at: rfc3339(issued.expires_at)?,
+        recovery_codes: recovery_codes
+            .map(|codes| codes.iter().map(|c| c.expose_secret().to_owned()).collect()),
     };
     Ok((
         StatusCode::CREATED,
@@ -52,6 +84,7 @@ pub(super) fn session_created(issued: IssuedSession) -> Result<Response, Problem
     request_body = SessionRequest,
     responses(
         (status = 201, description = "Signed in; the token is also set as the __Host-skjold_session cookie", body = SessionCreated),
+        (status = 202, description = "The password is right and a second step is needed: no session yet", body = SecondStepRequired),
         (status = 401, description = "Wrong e-mail or password (one answer for both)", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
@@ -60,7 +93,40 @@ pub(super) async fn post_sessions(
     Meta(meta): Meta,
     ApiJson(body): ApiJson<SessionRequest>,
 ) -> Result<Response, Problem> {
-    session_created(app.sign_in(&body.email, body.password, &meta).await?)
+    match app.sign_in(&body.email, body.password, &meta).await? {
+        SignIn::Session(issued) => session_created(issued),
+        SignIn::SecondStep { challenge, methods } => Ok((
+            StatusCode::ACCEPTED,
+            Json(SecondStepRequired {
+                second_step_required: true,
+                challenge: challenge.expose_secret().to_owned(),
+                methods,
+            }),
+        )
+            .into_response()),
+    }
+}
+
+/// `POST /api/v1/sessions/second-step`: completes a sign-in with a code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/second-step",
+    tag = "sessions",
+    request_body = SecondStepAnswer,
+    responses(
+        (status = 201, description = "Signed in", body = SessionCreated),
+        (status = 401, description = "The code is wrong or used, or the challenge unknown, expired or spent (one answer); the fifth wrong code ends the challenge", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+pub(super) async fn post_second_step(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<SecondStepAnswer>,
+) -> Result<Response, Problem> {
+    let issued = app
+        .complete_second_step(&body.challenge, body.code.expose_secret(), &meta)
+        .await?;
+    session_created(issued)
 }
 
 /// `DELETE /api/v1/sessions/current`: sign out; the token is dead from now on.

@@ -1,0 +1,347 @@
+//! 2-step security (C13): a second step after the password, set up and removed by the
+//! user with their password, and asked for at every sign-in once confirmed.
+//!
+//! A sign-in whose password is right but which needs a second step gets a challenge, not
+//! a session: a random token, kept only as its hash, that lives five minutes, takes at
+//! most five wrong codes and is spent by the right one (ASVS 6.6.2: the code is bound to
+//! the sign-in that asked for it). Ten single-use recovery codes stand in for a lost
+//! authenticator. Every change of the second steps raises the security stamp.
+
+use secrecy::{ExposeSecret, SecretString};
+use skjold_crypto::{
+    TokenKind, TotpSecret, hash_recovery_code, hash_token, new_recovery_code, new_token,
+};
+use skjold_domain::{SecondStepMethod, UserId};
+use time::Duration;
+
+use crate::App;
+use crate::auth::{Caller, IssuedSession, RequestMeta};
+use crate::error::AppError;
+use crate::ports::{StoredSecondStep, StoredUser};
+
+/// How long a challenge waits for its code.
+const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
+/// Wrong codes a challenge takes before it dies (ASVS 6.6.3, with the rate limits).
+pub(crate) const MAX_CODE_TRIES: u32 = 5;
+const RECOVERY_CODES: usize = 10;
+/// The name authenticator apps show above the code.
+const ISSUER: &str = "Skjold";
+
+/// Where a second step's secret lives in the users row it is bound to.
+pub(crate) fn secret_column(method: SecondStepMethod) -> &'static str {
+    match method {
+        SecondStepMethod::Totp => "totp_secret",
+        SecondStepMethod::Sms => "sms_phone",
+    }
+}
+
+/// The outcome of a right password.
+#[derive(Debug)]
+pub enum SignIn {
+    /// No second step: signed in.
+    Session(IssuedSession),
+    /// A second step is needed: complete the challenge with a code of one of `methods`
+    /// (`recovery_code` always among them).
+    SecondStep {
+        challenge: SecretString,
+        methods: Vec<&'static str>,
+    },
+}
+
+/// What an authenticator app needs to add the account: shown once, at set-up.
+#[derive(Debug)]
+pub struct TotpSetup {
+    pub secret: SecretString,
+    pub otpauth_uri: SecretString,
+}
+
+/// A second step now in force: the caller's session re-issued (the stamp rose), and
+/// recovery codes if the user had none.
+#[derive(Debug)]
+pub struct SecondStepEnabled {
+    pub session: IssuedSession,
+    pub recovery_codes: Option<Vec<SecretString>>,
+}
+
+fn unix_time(t: time::OffsetDateTime) -> u64 {
+    u64::try_from(t.unix_timestamp()).unwrap_or(0)
+}
+
+fn step_number(step: u64) -> Result<i64, AppError> {
+    i64::try_from(step).map_err(|_| AppError::unexpected("TOTP step out of range"))
+}
+
+impl App {
+    /// After a right password: a session if the user has no confirmed second step, else
+    /// a challenge for one.
+    pub(crate) async fn session_or_challenge(
+        &self,
+        user: &StoredUser,
+        meta: &RequestMeta,
+    ) -> Result<SignIn, AppError> {
+        let steps = self.second_steps.second_steps(user.id).await?;
+        let mut methods: Vec<&'static str> = steps
+            .iter()
+            .filter(|s| s.confirmed)
+            .map(|s| s.method.as_str())
+            .collect();
+        if methods.is_empty() {
+            return Ok(SignIn::Session(self.finish_sign_in(user, meta).await?));
+        }
+        methods.push("recovery_code");
+        let (challenge, hash) = new_token(TokenKind::SignInChallenge)
+            .map_err(|e| AppError::unexpected(e.to_string()))?;
+        self.second_steps
+            .create_challenge(&hash, user.id, self.clock.now() + CHALLENGE_LIFETIME)
+            .await?;
+        self.accounts
+            .record(self.audit("login_second_step_asked", None, Some(user.id), Some(meta)))
+            .await?;
+        Ok(SignIn::SecondStep { challenge, methods })
+    }
+
+    /// Completes a sign-in with a code: TOTP or a recovery code. Every failure is the same
+    /// [`AppError::InvalidCode`]; the fifth wrong code ends the challenge.
+    pub async fn complete_second_step(
+        &self,
+        challenge: &str,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<IssuedSession, AppError> {
+        let hash = hash_token(challenge);
+        let now = self.clock.now();
+        let Some(user_id) = self
+            .second_steps
+            .live_challenge(&hash, now, MAX_CODE_TRIES)
+            .await?
+        else {
+            return Err(AppError::InvalidCode);
+        };
+        let accepted = self.check_code(user_id, code).await?;
+        if !accepted {
+            self.second_steps.fail_challenge(&hash).await?;
+            self.accounts
+                .record(self.audit("second_step_failed", None, Some(user_id), Some(meta)))
+                .await?;
+            return Err(AppError::InvalidCode);
+        }
+        if !self.second_steps.spend_challenge(&hash, now).await? {
+            return Err(AppError::InvalidCode);
+        }
+        let user = self
+            .accounts
+            .user(user_id)
+            .await?
+            .ok_or(AppError::InvalidCode)?;
+        self.finish_sign_in(&user, meta).await
+    }
+
+    /// Whether `code` is a right, unused TOTP code or recovery code of `user`; spends it.
+    async fn check_code(&self, user: UserId, code: &str) -> Result<bool, AppError> {
+        let code = code.trim();
+        if let Some(hash) = hash_recovery_code(code) {
+            return Ok(self
+                .second_steps
+                .use_recovery_code(user, &hash, self.clock.now())
+                .await?);
+        }
+        let steps = self.second_steps.second_steps(user).await?;
+        let Some(totp) = steps
+            .iter()
+            .find(|s| s.confirmed && s.method == SecondStepMethod::Totp)
+        else {
+            return Ok(false);
+        };
+        let secret = self.open_totp_secret(user, totp)?;
+        match secret.verify(code, unix_time(self.clock.now())) {
+            Some(step) => Ok(self
+                .second_steps
+                .use_totp_step(user, step_number(step)?)
+                .await?),
+            None => Ok(false),
+        }
+    }
+
+    fn open_totp_secret(
+        &self,
+        user: UserId,
+        stored: &StoredSecondStep,
+    ) -> Result<TotpSecret, AppError> {
+        let column = secret_column(SecondStepMethod::Totp);
+        let text = zeroize::Zeroizing::new(self.open_user_field(
+            user,
+            column,
+            &stored.secret.bytes,
+            &stored.secret.key_id,
+        )?);
+        TotpSecret::from_base32(&text).map_err(|e| AppError::unexpected(e.to_string()))
+    }
+
+    /// Starts setting up an authenticator app: a new secret, stored unconfirmed until a
+    /// code from the app proves it was added. Needs the password (ASVS 6.2.3 for key
+    /// information); refused while a confirmed TOTP exists (remove it first).
+    pub async fn begin_totp(
+        &self,
+        caller: Caller,
+        password: &SecretString,
+        meta: &RequestMeta,
+    ) -> Result<TotpSetup, AppError> {
+        let user = self.current_user(caller).await?;
+        self.check_current_password(&user, password, "second_step_change_failed", meta)
+            .await?;
+        let secret = TotpSecret::generate().map_err(|e| AppError::unexpected(e.to_string()))?;
+        let base32 = secret.to_base32();
+        let column = secret_column(SecondStepMethod::Totp);
+        let sealed = self.seal_user_field(user.id, column, base32.expose_secret())?;
+        let stored = self
+            .second_steps
+            .begin_second_step(user.id, SecondStepMethod::Totp, &sealed, self.clock.now())
+            .await?;
+        if !stored {
+            return Err(AppError::InvalidInput(
+                "an authenticator app is already set up: remove it first to set up another",
+            ));
+        }
+        let label = self.open_email(&user)?;
+        let otpauth_uri = secret
+            .otpauth_uri(ISSUER, &label)
+            .map_err(|e| AppError::unexpected(e.to_string()))?;
+        Ok(TotpSetup {
+            secret: base32,
+            otpauth_uri,
+        })
+    }
+
+    /// Confirms the authenticator app with a code from it: from now on every sign-in asks
+    /// for a code. Raises the security stamp (other sessions end) and re-issues the
+    /// caller's session; gives the first recovery codes.
+    pub async fn confirm_totp(
+        &self,
+        caller: Caller,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<SecondStepEnabled, AppError> {
+        let wrong = AppError::InvalidInput(
+            "that code is not right: type the 6 digits your authenticator app shows now",
+        );
+        let user = self.current_user(caller).await?;
+        let steps = self.second_steps.second_steps(user.id).await?;
+        let pending = steps
+            .iter()
+            .find(|s| !s.confirmed && s.method == SecondStepMethod::Totp)
+            .ok_or(AppError::InvalidInput(
+                "there is no authenticator app being set up: start again",
+            ))?;
+        let secret = self.open_totp_secret(user.id, pending)?;
+        let step = secret
+            .verify(code.trim(), unix_time(self.clock.now()))
+            .ok_or(wrong)?;
+        let confirmed = self
+            .second_steps
+            .confirm_second_step(
+                user.id,
+                SecondStepMethod::Totp,
+                step_number(step)?,
+                self.clock.now(),
+            )
+            .await?;
+        if !confirmed {
+            return Err(AppError::InvalidInput(
+                "there is no authenticator app being set up: start again",
+            ));
+        }
+        let recovery_codes = if self.second_steps.recovery_codes_left(user.id).await? == 0 {
+            Some(self.replace_recovery_codes(user.id).await?)
+        } else {
+            None
+        };
+        let session = self
+            .second_step_changed(caller, &user, "second_step_enabled", meta)
+            .await?;
+        Ok(SecondStepEnabled {
+            session,
+            recovery_codes,
+        })
+    }
+
+    /// Removes a second step, with the password. With the last one go the recovery codes.
+    /// Raises the security stamp and re-issues the caller's session.
+    pub async fn remove_second_step(
+        &self,
+        caller: Caller,
+        method: SecondStepMethod,
+        password: &SecretString,
+        meta: &RequestMeta,
+    ) -> Result<IssuedSession, AppError> {
+        let user = self.current_user(caller).await?;
+        self.check_current_password(&user, password, "second_step_change_failed", meta)
+            .await?;
+        if !self
+            .second_steps
+            .remove_second_step(user.id, method)
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
+        self.second_step_changed(caller, &user, "second_step_removed", meta)
+            .await
+    }
+
+    /// Ten new recovery codes in place of the old ones, with the password; shown once.
+    pub async fn new_recovery_codes(
+        &self,
+        caller: Caller,
+        password: &SecretString,
+        meta: &RequestMeta,
+    ) -> Result<Vec<SecretString>, AppError> {
+        let user = self.current_user(caller).await?;
+        self.check_current_password(&user, password, "second_step_change_failed", meta)
+            .await?;
+        let steps = self.second_steps.second_steps(user.id).await?;
+        if !steps.iter().any(|s| s.confirmed) {
+            return Err(AppError::InvalidInput(
+                "recovery codes stand in for a second step: set one up first",
+            ));
+        }
+        let codes = self.replace_recovery_codes(user.id).await?;
+        self.accounts
+            .record(self.audit("recovery_codes_replaced", None, Some(user.id), Some(meta)))
+            .await?;
+        Ok(codes)
+    }
+
+    async fn replace_recovery_codes(&self, user: UserId) -> Result<Vec<SecretString>, AppError> {
+        let mut codes = Vec::with_capacity(RECOVERY_CODES);
+        let mut hashes = Vec::with_capacity(RECOVERY_CODES);
+        for _ in 0..RECOVERY_CODES {
+            let (code, hash) =
+                new_recovery_code().map_err(|e| AppError::unexpected(e.to_string()))?;
+            codes.push(code);
+            hashes.push(hash);
+        }
+        self.second_steps
+            .replace_recovery_codes(user, &hashes)
+            .await?;
+        Ok(codes)
+    }
+
+    /// What follows every change of the second steps: a new security stamp (every other
+    /// session ends), the caller's session re-issued, an audit event and a mail.
+    async fn second_step_changed(
+        &self,
+        caller: Caller,
+        user: &StoredUser,
+        action: &'static str,
+        meta: &RequestMeta,
+    ) -> Result<IssuedSession, AppError> {
+        let stamp = self.members_store.bump_security_stamp(user.id).await?;
+        let session = self.reissue_session(caller, user, stamp, meta).await?;
+        self.accounts
+            .record(self.audit(action, None, Some(user.id), Some(meta)))
+            .await?;
+        if let Some(email) = self.email_of(user.id).await? {
+            self.mail(&email, "Your 2-step security changed", "The 2-step security of your account was just changed, and your other sessions were signed out. If this was not you, reset your password now and contact us.").await;
+        }
+        Ok(session)
+    }
+}

@@ -1,0 +1,189 @@
+//! `/api/v1/me/second-step/…` and `/api/v1/me/recovery-codes`: a user's 2-step security
+//! (C13). Each change needs the password or a code, and answers with the caller's new
+//! session: every other session ended with the change.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use skjold_app::App;
+use skjold_domain::SecondStepMethod;
+use utoipa::ToSchema;
+
+use super::sessions::{SessionCreated, session_created, session_created_with};
+use super::{ApiJson, Authenticated, Meta};
+use crate::problem::{Problem, ProblemBody};
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct PasswordConfirmation {
+    #[schema(value_type = String, format = Password)]
+    password: SecretString,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct CodeConfirmation {
+    /// The 6 digits the authenticator app shows now.
+    code: String,
+}
+
+/// What an authenticator app needs, shown once: scan `qr_svg`, or type `secret`.
+#[derive(Serialize, ToSchema)]
+pub(super) struct TotpSetupBody {
+    /// The shared secret in base32.
+    secret: String,
+    otpauth_uri: String,
+    /// `otpauth_uri` as a QR code, an SVG document.
+    qr_svg: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct RecoveryCodesBody {
+    /// Ten single-use codes, shown this once.
+    recovery_codes: Vec<String>,
+}
+
+/// The QR code of `text` as an SVG document.
+fn qr_svg(text: &str) -> Result<String, Problem> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|_| Problem::Internal)?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build())
+}
+
+/// `POST /api/v1/me/second-step/totp`: starts setting up an authenticator app.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/second-step/totp",
+    tag = "me",
+    request_body = PasswordConfirmation,
+    responses(
+        (status = 201, description = "Add the secret to the app, then confirm with a code from it", body = TotpSetupBody),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "An authenticator app is already set up", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn post_totp(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<PasswordConfirmation>,
+) -> Result<Response, Problem> {
+    let setup = app.begin_totp(caller, &body.password, &meta).await?;
+    let uri = setup.otpauth_uri.expose_secret();
+    let body = TotpSetupBody {
+        secret: setup.secret.expose_secret().to_owned(),
+        otpauth_uri: uri.to_owned(),
+        qr_svg: qr_svg(uri)?,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `POST /api/v1/me/second-step/totp/confirm`: every sign-in asks for a code from now on.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/second-step/totp/confirm",
+    tag = "me",
+    request_body = CodeConfirmation,
+    responses(
+        (status = 201, description = "On; every other session ended, this one replaced; the first recovery codes come with it", body = SessionCreated),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "The code is not right, or no app is being set up", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn post_totp_confirm(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<CodeConfirmation>,
+) -> Result<Response, Problem> {
+    let enabled = app.confirm_totp(caller, &body.code, &meta).await?;
+    session_created_with(enabled.session, enabled.recovery_codes)
+}
+
+/// `DELETE /api/v1/me/second-step/{method}`: removes a second step (`totp` or `sms`).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/second-step/{method}",
+    tag = "me",
+    params(("method" = String, Path, description = "totp or sms")),
+    request_body = PasswordConfirmation,
+    responses(
+        (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such second step", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn delete_second_step(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    Path(method): Path<String>,
+    ApiJson(body): ApiJson<PasswordConfirmation>,
+) -> Result<Response, Problem> {
+    let method: SecondStepMethod = method.parse().map_err(|_| Problem::NotFound)?;
+    session_created(
+        app.remove_second_step(caller, method, &body.password, &meta)
+            .await?,
+    )
+}
+
+/// `DELETE /api/v1/me/second-step/totp`: [`delete_second_step`] for `totp`, whose path
+/// is also the set-up's (a fixed path takes precedence over `{method}` in the router).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/second-step/totp",
+    tag = "me",
+    request_body = PasswordConfirmation,
+    responses(
+        (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No authenticator app is set up", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn delete_totp(
+    state: State<App>,
+    meta: Meta,
+    caller: Authenticated,
+    body: ApiJson<PasswordConfirmation>,
+) -> Result<Response, Problem> {
+    delete_second_step(state, meta, caller, Path("totp".to_owned()), body).await
+}
+
+/// `POST /api/v1/me/recovery-codes`: ten new recovery codes; the old ones stop working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/recovery-codes",
+    tag = "me",
+    request_body = PasswordConfirmation,
+    responses(
+        (status = 201, description = "New codes, shown this once", body = RecoveryCodesBody),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "No second step is set up", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn post_recovery_codes(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<PasswordConfirmation>,
+) -> Result<Response, Problem> {
+    let codes = app
+        .new_recovery_codes(caller, &body.password, &meta)
+        .await?;
+    let body = RecoveryCodesBody {
+        recovery_codes: codes.iter().map(|c| c.expose_secret().to_owned()).collect(),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}

@@ -32,6 +32,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/password-reset"),
     ("post", "/api/v1/password-reset/confirm"),
     ("get", "/api/v1/accounts/{account_id}"),
+    ("patch", "/api/v1/accounts/{account_id}"),
     ("get", "/api/v1/accounts/{account_id}/tokens"),
     ("post", "/api/v1/accounts/{account_id}/tokens"),
     ("delete", "/api/v1/accounts/{account_id}/tokens/{token_id}"),

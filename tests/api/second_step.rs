@@ -171,3 +171,62 @@ on_both_backends! {
         assert!(changed.body.contains("other sessions were signed out"), "{}", changed.body);
     }
 }
+
+/// Sets up an authenticator app for the signed-in `token`: the new session's token.
+async fn enable_totp(app: &TestApp, token: &str) -> String {
+    let (status, setup) = app
+        .post_json(
+            "/api/v1/me/second-step/totp",
+            json!({"password": PASSWORD}),
+            Some(token),
+        )
+        .await;
+    assert_eq!(status, 201, "{setup}");
+    let secret = TotpSecret::from_base32(setup["secret"].as_str().unwrap()).unwrap();
+    let code = secret.code_at(now()).unwrap();
+    let (status, enabled) = app
+        .post_json(
+            "/api/v1/me/second-step/totp/confirm",
+            json!({"code": code}),
+            Some(token),
+        )
+        .await;
+    assert_eq!(status, 201, "{enabled}");
+    enabled["token"].as_str().unwrap().to_owned()
+}
+
+on_both_backends! {
+    async fn c13_an_owner_can_require_2_step_security_of_every_member(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let (owner, me) = person(&app, &mailbox, EMAIL).await;
+        let a = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+        let admin = crate::people::member(&app, &mailbox, &owner, &a, "admin@a.example", "admin").await.0;
+        let member = crate::people::member(&app, &mailbox, &owner, &a, "member@a.example", "member").await.0;
+        let account = format!("/api/v1/accounts/{a}");
+        let contacts = format!("{account}/contacts");
+        let require = |on: bool| json!({"require_second_step": on});
+
+        let (status, problem) = app.send_json(reqwest::Method::PATCH, &account, require(true), Some(&owner)).await;
+        assert_eq!(status, 422, "the owner needs it first: {problem}");
+        let (status, _) = app.send_json(reqwest::Method::PATCH, &account, require(true), Some(&admin)).await;
+        assert_eq!(status, 403, "owners only");
+        let owner = enable_totp(&app, &owner).await;
+        let (status, changed) = app.send_json(reqwest::Method::PATCH, &account, require(true), Some(&owner)).await;
+        assert_eq!((status, changed["require_second_step"].clone()), (200, json!(true)), "{changed}");
+
+        // A member without a second step is sent to set one up, and only that works.
+        let (status, problem) = app.get_json(&contacts, &member).await;
+        assert_eq!((status, problem["type"].as_str()), (403, Some("urn:skjold:problem:second-step-required")));
+        assert_eq!(app.get_json(&account, &admin).await.0, 403, "admins too");
+        assert_eq!(app.get_json("/api/v1/me", &member).await.0, 200, "their own settings stay reachable");
+        let member = enable_totp(&app, &member).await;
+        assert_eq!(app.get_json(&contacts, &member).await.0, 200);
+        assert_eq!(app.get_json(&contacts, &owner).await.0, 200);
+
+        let (status, changed) = app.send_json(reqwest::Method::PATCH, &account, require(false), Some(&owner)).await;
+        assert_eq!((status, changed["require_second_step"].clone()), (200, json!(false)));
+        assert_eq!(app.get_json(&account, &admin).await.0, 200);
+        let sql = "SELECT CAST(COUNT(*) AS TEXT) FROM audit_events WHERE action = 'second_step_policy_changed'";
+        assert_eq!(app.db_text(sql).await, "2");
+    }
+}

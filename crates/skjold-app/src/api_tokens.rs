@@ -43,6 +43,8 @@ pub(crate) enum AccountPrincipal {
 pub struct AccountView {
     pub id: AccountId,
     pub name: String,
+    /// Whether every member needs a second step to reach the account.
+    pub require_second_step: bool,
 }
 
 impl App {
@@ -161,6 +163,7 @@ impl App {
         if !token.starts_with("skjt_") {
             let caller = self.authenticate(token).await?;
             let role = self.role_of(caller, account).await?;
+            self.require_second_step_policy(caller, account).await?;
             return Ok(AccountPrincipal::Member { caller, role });
         }
         let stored = self
@@ -201,6 +204,10 @@ impl App {
             .account_name(account)
             .await?
             .ok_or(AppError::NotFound)?;
-        Ok(AccountView { id: account, name })
+        Ok(AccountView {
+            id: account,
+            name,
+            require_second_step: self.accounts.second_step_required(account).await?,
+        })
     }
 }

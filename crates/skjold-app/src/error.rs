@@ -29,6 +29,9 @@ pub enum AppError {
     /// The caller is a member but their role does not allow this.
     #[error("your role in this account does not allow this")]
     Forbidden,
+    /// The account requires 2-step security and the caller has none yet.
+    #[error("this account requires 2-step security: set it up first")]
+    SecondStepRequired,
     /// The caller must verify their e-mail address first.
     #[error("confirm your e-mail address first: follow the link we sent you")]
     VerificationRequired,

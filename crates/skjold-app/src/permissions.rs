@@ -19,6 +19,8 @@ pub enum Operation {
     ListMembers,
     ManageMembers,
     ManageSettings,
+    /// Require 2-step security of every member.
+    RequireSecondStep,
     ManageApiTokens,
     ReadAudit,
     ReadContacts,
@@ -30,7 +32,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tests and documentation that must cover them all.
-    pub const ALL: [Operation; 13] = [
+    pub const ALL: [Operation; 14] = [
         Operation::ViewAccount,
         Operation::ManageBilling,
         Operation::DeleteAccount,
@@ -38,6 +40,7 @@ impl Operation {
         Operation::ListMembers,
         Operation::ManageMembers,
         Operation::ManageSettings,
+        Operation::RequireSecondStep,
         Operation::ManageApiTokens,
         Operation::ReadAudit,
         Operation::ReadContacts,
@@ -47,14 +50,17 @@ impl Operation {
     ];
 }
 
-/// The matrix. An owner may do everything; an admin everything but billing, deleting and
-/// giving away the account; a member works with the data; a restricted member works with
+/// The matrix. An owner may do everything; an admin everything but billing, deleting,
+/// giving away the account and its 2-step policy; a member works with the data; a restricted member works with
 /// it too, but sees personal data masked and cannot export it.
 pub fn role_allows(role: Role, op: Operation) -> bool {
     use Operation::*;
     match role {
         Role::Owner => true,
-        Role::Admin => !matches!(op, ManageBilling | DeleteAccount | TransferOwnership),
+        Role::Admin => !matches!(
+            op,
+            ManageBilling | DeleteAccount | TransferOwnership | RequireSecondStep
+        ),
         Role::Member => matches!(
             op,
             ViewAccount
@@ -172,7 +178,7 @@ mod tests {
 
     /// The matrix as a table: one row per operation, one column per role
     /// (owner, admin, member, restricted).
-    const MATRIX: [(Operation, [bool; 4]); 13] = [
+    const MATRIX: [(Operation, [bool; 4]); 14] = [
         (ViewAccount, [true, true, true, true]),
         (ManageBilling, [true, false, false, false]),
         (DeleteAccount, [true, false, false, false]),
@@ -180,6 +186,7 @@ mod tests {
         (ListMembers, [true, true, true, true]),
         (ManageMembers, [true, true, false, false]),
         (ManageSettings, [true, true, false, false]),
+        (RequireSecondStep, [true, false, false, false]),
         (ManageApiTokens, [true, true, false, false]),
         (ReadAudit, [true, true, false, false]),
         (ReadContacts, [true, true, true, true]),

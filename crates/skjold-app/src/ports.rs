@@ -194,6 +194,13 @@ pub trait AccountStore: Send + Sync {
     async fn role_in(&self, user: UserId, account: AccountId)
     -> Result<Option<Role>, StoreFailure>;
     async fn account_name(&self, account: AccountId) -> Result<Option<String>, StoreFailure>;
+    /// Whether the account's owner requires a second step of every member.
+    async fn second_step_required(&self, account: AccountId) -> Result<bool, StoreFailure>;
+    async fn set_second_step_required(
+        &self,
+        account: AccountId,
+        required: bool,
+    ) -> Result<(), StoreFailure>;
     async fn create_api_token(
         &self,
         token: &StoredApiToken,

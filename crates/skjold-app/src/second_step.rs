@@ -11,12 +11,13 @@ use secrecy::{ExposeSecret, SecretString};
 use skjold_crypto::{
     TokenKind, TotpSecret, hash_recovery_code, hash_token, new_recovery_code, new_token,
 };
-use skjold_domain::{SecondStepMethod, UserId};
+use skjold_domain::{AccountId, SecondStepMethod, UserId};
 use time::Duration;
 
 use crate::App;
 use crate::auth::{Caller, IssuedSession, RequestMeta};
 use crate::error::AppError;
+use crate::permissions::{AccountScope, Operation};
 use crate::ports::{StoredSecondStep, StoredUser};
 
 /// How long a challenge waits for its code.
@@ -98,6 +99,49 @@ impl App {
             .record(self.audit("login_second_step_asked", None, Some(user.id), Some(meta)))
             .await?;
         Ok(SignIn::SecondStep { challenge, methods })
+    }
+
+    /// `SecondStepRequired` if `account` requires 2-step security and `caller` has none:
+    /// such a member is sent to set it up before anything else in the account.
+    pub(crate) async fn require_second_step_policy(
+        &self,
+        caller: Caller,
+        account: AccountId,
+    ) -> Result<(), AppError> {
+        if !self.accounts.second_step_required(account).await? {
+            return Ok(());
+        }
+        let steps = self.second_steps.second_steps(caller.user_id).await?;
+        if steps.iter().any(|s| s.confirmed) {
+            Ok(())
+        } else {
+            Err(AppError::SecondStepRequired)
+        }
+    }
+
+    /// The owner requires (or stops requiring) 2-step security of every member. To
+    /// require it, the owner needs a second step first.
+    pub async fn set_second_step_policy(
+        &self,
+        scope: AccountScope,
+        required: bool,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        scope.require(Operation::RequireSecondStep)?;
+        let owner = scope.caller().ok_or(AppError::Forbidden)?;
+        if required {
+            let steps = self.second_steps.second_steps(owner.user_id).await?;
+            if !steps.iter().any(|s| s.confirmed) {
+                return Err(AppError::InvalidInput(
+                    "set up 2-step security for yourself before requiring it of everyone",
+                ));
+            }
+        }
+        self.accounts
+            .set_second_step_required(scope.account(), required)
+            .await?;
+        self.record_account_event("second_step_policy_changed", &scope, meta)
+            .await
     }
 
     /// Completes a sign-in with a code: TOTP or a recovery code. Every failure is the same

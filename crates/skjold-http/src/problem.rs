@@ -27,6 +27,8 @@ pub enum Problem {
     Forbidden,
     /// The address must be verified first.
     VerificationRequired,
+    /// The account requires 2-step security of its members.
+    SecondStepRequired,
     /// A cookie-authenticated change that did not come from this site (CSRF).
     CrossSiteRequest,
     /// Input that breaks a rule; the detail says which, in words for the person.
@@ -58,7 +60,8 @@ impl Problem {
             Problem::WrongCurrentPassword
             | Problem::CrossSiteRequest
             | Problem::Forbidden
-            | Problem::VerificationRequired => StatusCode::FORBIDDEN,
+            | Problem::VerificationRequired
+            | Problem::SecondStepRequired => StatusCode::FORBIDDEN,
             Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -97,6 +100,10 @@ impl Problem {
             Problem::VerificationRequired => (
                 "urn:skjold:problem:verification-required",
                 "Confirm your e-mail address first: follow the link we sent you",
+            ),
+            Problem::SecondStepRequired => (
+                "urn:skjold:problem:second-step-required",
+                "This account requires 2-step security: set it up at /api/v1/me/second-step/totp first",
             ),
             Problem::InvalidLink => (
                 "urn:skjold:problem:invalid-link",
@@ -158,6 +165,7 @@ impl From<AppError> for Problem {
             AppError::InvalidLink => Problem::InvalidLink,
             AppError::Forbidden => Problem::Forbidden,
             AppError::VerificationRequired => Problem::VerificationRequired,
+            AppError::SecondStepRequired => Problem::SecondStepRequired,
             AppError::InvalidInput(text) => Problem::Invalid(text.to_owned()),
             AppError::Unauthenticated => Problem::Unauthenticated,
             AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,

@@ -422,6 +422,33 @@ impl AccountStore for Database {
         })
     }
 
+    async fn second_step_required(&self, account: AccountId) -> Result<bool, StoreFailure> {
+        let required: Option<bool> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT require_second_step FROM accounts WHERE id = $1")
+                .bind(account.to_string())
+                .fetch_optional(pool)
+                .await
+                .map_err(failure)?
+        });
+        Ok(required.unwrap_or(false))
+    }
+
+    async fn set_second_step_required(
+        &self,
+        account: AccountId,
+        required: bool,
+    ) -> Result<(), StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE accounts SET require_second_step = $1 WHERE id = $2")
+                .bind(required)
+                .bind(account.to_string())
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(failure)
+        })
+    }
+
     async fn create_api_token(
         &self,
         t: &StoredApiToken,

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use skjold_app::{App, Operation};
+use skjold_app::{AccountScope, App, Operation};
 use utoipa::ToSchema;
 
 use super::{ApiJson, Authenticated, Credential, Meta, id, rfc3339};
@@ -16,6 +16,16 @@ use crate::problem::{Problem, ProblemBody};
 pub(super) struct AccountBody {
     id: String,
     name: String,
+    /// Whether every member needs 2-step security to reach the account.
+    require_second_step: bool,
+}
+
+/// A change of the account's settings; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AccountPatch {
+    /// Owner only. To turn it on, the owner needs 2-step security first.
+    require_second_step: Option<bool>,
 }
 
 /// `GET /api/v1/accounts/{account_id}`: for its members and its API tokens.
@@ -42,11 +52,54 @@ pub(super) async fn get_account(
     let scope = app
         .authorize(&token, account, Operation::ViewAccount)
         .await?;
+    account_body(&app, scope).await
+}
+
+async fn account_body(app: &App, scope: AccountScope) -> Result<Json<AccountBody>, Problem> {
     let view = app.account(scope).await?;
     Ok(Json(AccountBody {
         id: view.id.to_string(),
         name: view.name,
+        require_second_step: view.require_second_step,
     }))
+}
+
+/// `PATCH /api/v1/accounts/{account_id}`: the account's settings.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/accounts/{account_id}",
+    tag = "accounts",
+    params(
+        ("account_id" = String, Path, description = "Account id"),
+    ),
+    request_body = AccountPatch,
+    responses(
+        (status = 200, description = "Changed", body = AccountBody),
+        (status = 401, description = "No valid credential", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Only the owner may change this", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such account for this caller", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "The owner has no second step yet", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn patch_account(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Credential(token): Credential,
+    Path(account_id): Path<String>,
+    ApiJson(body): ApiJson<AccountPatch>,
+) -> Result<Json<AccountBody>, Problem> {
+    let account = id(&account_id)?;
+    if let Some(required) = body.require_second_step {
+        let scope = app
+            .authorize(&token, account, Operation::RequireSecondStep)
+            .await?;
+        app.set_second_step_policy(scope, required, &meta).await?;
+    }
+    let scope = app
+        .authorize(&token, account, Operation::ViewAccount)
+        .await?;
+    account_body(&app, scope).await
 }
 
 #[derive(Serialize, ToSchema)]

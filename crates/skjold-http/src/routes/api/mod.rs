@@ -76,7 +76,7 @@ pub(crate) fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(email_verification::post_me_email_confirm))
         .routes(routes!(password_reset::post_password_reset))
         .routes(routes!(password_reset::post_password_reset_confirm))
-        .routes(routes!(accounts::get_account))
+        .routes(routes!(accounts::get_account, accounts::patch_account))
         .routes(routes!(accounts::get_tokens, accounts::post_tokens))
         .routes(routes!(accounts::delete_token))
         .routes(routes!(members::get_members, members::post_members))

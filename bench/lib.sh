@@ -23,9 +23,12 @@ trap cleanup EXIT
 
 database=()
 [ -n "${BENCH_DATABASE_URL:-}" ] && database=(--database-url "$BENCH_DATABASE_URL")
-echo "== starting skjold serve (${BENCH_DATABASE_URL:+PostgreSQL, }default settings)"
+# The load generator stands in for many clients: it is a trusted proxy naming a random
+# client address per request, so the per-address rate limits (C14) apply as they would
+# to real users instead of refusing one busy address.
+echo "== starting skjold serve (${BENCH_DATABASE_URL:+PostgreSQL, }default settings, 127.0.0.1 as trusted proxy)"
 (cd "$work" && exec "$binary" serve --listen 127.0.0.1:0 --redirect-listen 127.0.0.1:0 \
-    --metrics-listen 127.0.0.1:0 "${database[@]}" >out.log 2>&1) &
+    --metrics-listen 127.0.0.1:0 --trusted-proxies 127.0.0.1/32 "${database[@]}" >out.log 2>&1) &
 server=$!
 for _ in $(seq 100); do
     grep -q '^skjold: serving https://' "$work/out.log" 2>/dev/null && break

@@ -103,7 +103,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("https://localhost:{}", https_addr.port()));
     let app = build_app(&config, &keyring, &database, public_url)?;
-    let key_age = tokio::spawn(watch_key_age(app.clone()));
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
     let listeners = Listeners {
         https,
@@ -115,7 +115,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let served = serve(listeners, public, tls, shutdown, config.shutdown_grace).await;
 
     watcher.abort();
-    key_age.abort();
+    housekeeping.abort();
     database.close().await;
     tracing::info!("database closed; stopped");
     served.context("the server failed")
@@ -142,6 +142,7 @@ pub(crate) fn build_app(
         audit_log: Arc::new(database.clone()),
         key_maintenance: Arc::new(database.clone()),
         second_steps: Arc::new(database.clone()),
+        rate_counters: Arc::new(database.clone()),
         master_keys: match &config.kms {
             KmsConfig::Keyring => Arc::clone(&live) as Arc<dyn skjold_app::MasterKeys>,
             KmsConfig::Vault {
@@ -166,17 +167,21 @@ pub(crate) fn build_app(
     }))
 }
 
-/// How often an instance looks at the master key's age; the event itself is recorded at
+/// How often an instance does its housekeeping; the key age event itself is recorded at
 /// most once a day across instances.
-const KEY_AGE_CHECK: std::time::Duration = std::time::Duration::from_secs(3600);
+const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Checks the master key's age at start and then hourly, for as long as the server runs.
-async fn watch_key_age(app: App) {
-    let mut tick = tokio::time::interval(KEY_AGE_CHECK);
+/// At start and then hourly, for as long as the server runs: checks the master key's
+/// age and deletes rate limit counters of windows long past.
+async fn housekeeping(app: App) {
+    let mut tick = tokio::time::interval(HOUSEKEEPING);
     loop {
         tick.tick().await;
         if let Err(error) = app.check_key_age().await {
             tracing::error!(%error, "checking the master key's age failed");
+        }
+        if let Err(error) = app.forget_old_rate_counters().await {
+            tracing::error!(%error, "deleting old rate limit counters failed");
         }
     }
 }

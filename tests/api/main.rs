@@ -23,6 +23,7 @@ mod metrics;
 mod openapi;
 mod people;
 mod profile;
+mod rate_limits;
 mod recovery;
 mod redirect;
 mod second_step;

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::ports::{
     AuditEvent, NewSession, NewUser, Sealed, StoreFailure, StoredSession, StoredUser,
 };
+use crate::rate_limits::{AuthEndpoint, count_attempt};
 use crate::second_step::SignIn;
 
 /// Where a request came from, as far as the use cases care.
@@ -92,6 +93,7 @@ impl App {
         password: SecretString,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
+        self.throttle(AuthEndpoint::SignUp, meta).await?;
         let account_name = AccountName::parse(account_name)?;
         let email = EmailAddress::parse(email)?;
         let password = self.policy.check(password)?;
@@ -145,6 +147,7 @@ impl App {
         password: SecretString,
         meta: &RequestMeta,
     ) -> Result<SignIn, AppError> {
+        self.throttle(AuthEndpoint::SignIn, meta).await?;
         let user = match EmailAddress::parse(email) {
             Ok(email) => self.user_by_email(&email).await?,
             Err(_) => None,
@@ -158,6 +161,7 @@ impl App {
             (Some(user), Verification::Match { needs_rehash }) => (user, needs_rehash),
             (user, _) => {
                 let actor = user.map(|u| u.id);
+                count_attempt("wrong_password");
                 self.accounts
                     .record(self.audit("login_failed", None, actor, Some(meta)))
                     .await?;
@@ -184,6 +188,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
         let issued = self.issue_session(user, meta).await?;
+        count_attempt("success");
         self.accounts
             .record(self.audit("login", None, Some(user.id), Some(meta)))
             .await?;

@@ -32,6 +32,9 @@ pub enum AppError {
     /// The account requires 2-step security and the caller has none yet.
     #[error("this account requires 2-step security: set it up first")]
     SecondStepRequired,
+    /// Too many attempts from this address: try again after `retry_after` seconds.
+    #[error("too many attempts; try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
     /// The caller must verify their e-mail address first.
     #[error("confirm your e-mail address first: follow the link we sent you")]
     VerificationRequired,

@@ -19,6 +19,7 @@ mod members;
 mod permissions;
 mod ports;
 mod profile;
+mod rate_limits;
 mod recovery;
 mod second_step;
 
@@ -38,12 +39,13 @@ pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
     AccountStore, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter, ContactStore,
     JobClaims, KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore, Membership,
-    NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, Sealed, SealedContact,
-    SealedUserField, SecondStepStore, StoreFailure, StoredAccountKey, StoredApiToken,
-    StoredAuditEvent, StoredMember, StoredSecondStep, StoredSession, StoredUser, TokenPurpose,
-    UserFieldPlace,
+    NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, RateCounters, Sealed,
+    SealedContact, SealedUserField, SecondStepStore, StoreFailure, StoredAccountKey,
+    StoredApiToken, StoredAuditEvent, StoredMember, StoredSecondStep, StoredSession, StoredUser,
+    TokenPurpose, UserFieldPlace,
 };
 pub use profile::{Me, ProfileChange};
+pub use rate_limits::AuthEndpoint;
 pub use second_step::{SecondStepEnabled, SignIn, TotpSetup};
 
 use std::sync::Arc;
@@ -79,6 +81,7 @@ pub struct AppParts {
     pub audit_log: Arc<dyn AuditLog>,
     pub key_maintenance: Arc<dyn KeyMaintenance>,
     pub second_steps: Arc<dyn SecondStepStore>,
+    pub rate_counters: Arc<dyn RateCounters>,
     pub jobs: Arc<dyn JobClaims>,
     /// Past this age the current master key is overdue for rotation (C2).
     pub max_key_age: time::Duration,
@@ -112,6 +115,7 @@ pub struct App {
     audit_log: Arc<dyn AuditLog>,
     key_maintenance: Arc<dyn KeyMaintenance>,
     second_steps: Arc<dyn SecondStepStore>,
+    rate_counters: Arc<dyn RateCounters>,
     jobs: Arc<dyn JobClaims>,
     max_key_age: time::Duration,
     master_keys: Arc<dyn MasterKeys>,
@@ -142,6 +146,7 @@ impl App {
             audit_log: parts.audit_log,
             key_maintenance: parts.key_maintenance,
             second_steps: parts.second_steps,
+            rate_counters: parts.rate_counters,
             jobs: parts.jobs,
             max_key_age: parts.max_key_age,
             master_keys: parts.master_keys,

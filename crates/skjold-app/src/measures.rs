@@ -2,13 +2,18 @@
 //! help texts in one place, so operators find every metric here and dashboards can
 //! rely on the names. The binary installs the exporter.
 
-use metrics::{Unit, describe_gauge, describe_histogram};
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 
 /// Histogram: seconds a password hash waited for a free slot in the hashing pool. Rising
 /// values mean logins arrive faster than `hash_concurrency` hashes can serve them.
 pub const QUEUE_WAIT: &str = "skjold_password_hash_queue_seconds";
 /// Gauge: password hashes waiting for a slot right now.
 pub const QUEUE_DEPTH: &str = "skjold_password_hash_queue_depth";
+
+/// Counter, by `endpoint`: authentication requests refused by a rate limit.
+pub const RATE_LIMITED: &str = "skjold_rate_limited_total";
+/// Counter, by `outcome`: authentication attempts and how they ended.
+pub const AUTH_ATTEMPTS: &str = "skjold_auth_attempts_total";
 
 /// Histogram buckets (seconds) for [`QUEUE_WAIT`]: from "no wait" to "a login takes
 /// seconds longer than it should".
@@ -24,6 +29,16 @@ pub fn describe_metrics() {
         QUEUE_WAIT,
         Unit::Seconds,
         "Time a password hash waited for a free slot in the bounded hashing pool"
+    );
+    describe_counter!(
+        RATE_LIMITED,
+        Unit::Count,
+        "Authentication requests refused by a rate limit, by endpoint"
+    );
+    describe_counter!(
+        AUTH_ATTEMPTS,
+        Unit::Count,
+        "Authentication attempts by outcome: success, wrong_password, second_step_required, wrong_code"
     );
     describe_gauge!(
         QUEUE_DEPTH,

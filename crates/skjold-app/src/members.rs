@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::permissions::{AccountScope, Operation};
 use crate::ports::{MemberChange, NewInvitation, StoreFailure};
 use crate::profile::NAME_FIELD;
+use crate::rate_limits::AuthEndpoint;
 
 /// How long an invitation link works.
 const INVITATION_LIFETIME: Duration = Duration::days(7);
@@ -116,6 +117,7 @@ impl App {
         token: &str,
         meta: &RequestMeta,
     ) -> Result<(AccountId, Role), AppError> {
+        self.throttle(AuthEndpoint::InvitationAccept, meta).await?;
         let user = self.current_user(caller).await?;
         let email = EmailAddress::parse(&self.open_email(&user)?)?;
         let index = self.blind_index.of(EMAIL_FIELD, email.as_str());

@@ -593,6 +593,20 @@ impl TokenPurpose {
 
 /// Sends e-mail. The development sender prints to the terminal and is refused in
 /// production by the binary.
+/// Attempt counters shared by every instance, for rate limits (C14).
+#[async_trait]
+pub trait RateCounters: Send + Sync {
+    /// Counts one hit on `bucket` in the fixed window that began at `window_start`, in
+    /// one statement; the hits in that window so far, this one included.
+    async fn hit(
+        &self,
+        bucket: &[u8; 32],
+        window_start: OffsetDateTime,
+    ) -> Result<u64, StoreFailure>;
+    /// Deletes counters of windows that began before `before`; how many.
+    async fn forget_before(&self, before: OffsetDateTime) -> Result<u64, StoreFailure>;
+}
+
 /// One of a user's second steps, as stored.
 #[derive(Debug, Clone)]
 pub struct StoredSecondStep {

@@ -10,6 +10,7 @@ use crate::App;
 use crate::auth::RequestMeta;
 use crate::error::AppError;
 use crate::ports::TokenPurpose;
+use crate::rate_limits::AuthEndpoint;
 
 /// How long an e-mail verification link works.
 const VERIFY_EMAIL_LIFETIME: Duration = Duration::days(2);
@@ -66,6 +67,7 @@ impl App {
     /// Marks the address of the token's user as verified. A used, expired or unknown
     /// token gets one answer.
     pub async fn verify_email(&self, token: &str, meta: &RequestMeta) -> Result<(), AppError> {
+        self.throttle(AuthEndpoint::EmailVerification, meta).await?;
         let now = self.clock.now();
         let user = self
             .accounts
@@ -86,6 +88,7 @@ impl App {
         email: &str,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
+        self.throttle(AuthEndpoint::PasswordReset, meta).await?;
         let Ok(email) = EmailAddress::parse(email) else {
             return Ok(());
         };
@@ -114,6 +117,8 @@ impl App {
         new_password: SecretString,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
+        self.throttle(AuthEndpoint::PasswordResetConfirm, meta)
+            .await?;
         let new_password = self.policy.check(new_password)?;
         let user = self
             .accounts

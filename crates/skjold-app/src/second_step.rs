@@ -19,6 +19,7 @@ use crate::auth::{Caller, IssuedSession, RequestMeta};
 use crate::error::AppError;
 use crate::permissions::{AccountScope, Operation};
 use crate::ports::{StoredSecondStep, StoredUser};
+use crate::rate_limits::{AuthEndpoint, count_attempt};
 
 /// How long a challenge waits for its code.
 const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
@@ -90,6 +91,7 @@ impl App {
             return Ok(SignIn::Session(self.finish_sign_in(user, meta).await?));
         }
         methods.push("recovery_code");
+        count_attempt("second_step_required");
         let (challenge, hash) = new_token(TokenKind::SignInChallenge)
             .map_err(|e| AppError::unexpected(e.to_string()))?;
         self.second_steps
@@ -152,6 +154,7 @@ impl App {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
+        self.throttle(AuthEndpoint::SecondStep, meta).await?;
         let hash = hash_token(challenge);
         let now = self.clock.now();
         let Some(user_id) = self
@@ -163,6 +166,7 @@ impl App {
         };
         let accepted = self.check_code(user_id, code).await?;
         if !accepted {
+            count_attempt("wrong_code");
             self.second_steps.fail_challenge(&hash).await?;
             self.accounts
                 .record(self.audit("second_step_failed", None, Some(user_id), Some(meta)))

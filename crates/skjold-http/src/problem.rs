@@ -29,6 +29,8 @@ pub enum Problem {
     VerificationRequired,
     /// The account requires 2-step security of its members.
     SecondStepRequired,
+    /// Too many attempts; the number is `Retry-After`, in seconds.
+    TooManyRequests(u64),
     /// A cookie-authenticated change that did not come from this site (CSRF).
     CrossSiteRequest,
     /// Input that breaks a rule; the detail says which, in words for the person.
@@ -63,6 +65,7 @@ impl Problem {
             | Problem::VerificationRequired
             | Problem::SecondStepRequired => StatusCode::FORBIDDEN,
             Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Problem::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,6 +104,10 @@ impl Problem {
                 "urn:skjold:problem:verification-required",
                 "Confirm your e-mail address first: follow the link we sent you",
             ),
+            Problem::TooManyRequests(_) => (
+                "urn:skjold:problem:too-many-requests",
+                "Too many attempts; wait as long as Retry-After says, then try again",
+            ),
             Problem::SecondStepRequired => (
                 "urn:skjold:problem:second-step-required",
                 "This account requires 2-step security: set it up at /api/v1/me/second-step/totp first",
@@ -127,6 +134,10 @@ impl IntoResponse for Problem {
         let (type_uri, title) = self.type_and_title();
         let status = self.status();
         let unauthenticated = status == StatusCode::UNAUTHORIZED;
+        let retry_after = match self {
+            Problem::TooManyRequests(seconds) => Some(seconds),
+            _ => None,
+        };
         let detail = match self {
             Problem::Invalid(detail) => Some(detail),
             _ => None,
@@ -146,6 +157,9 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if unauthenticated {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
@@ -166,6 +180,7 @@ impl From<AppError> for Problem {
             AppError::Forbidden => Problem::Forbidden,
             AppError::VerificationRequired => Problem::VerificationRequired,
             AppError::SecondStepRequired => Problem::SecondStepRequired,
+            AppError::RateLimited { retry_after } => Problem::TooManyRequests(retry_after),
             AppError::InvalidInput(text) => Problem::Invalid(text.to_owned()),
             AppError::Unauthenticated => Problem::Unauthenticated,
             AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,

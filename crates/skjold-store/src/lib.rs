@@ -13,6 +13,7 @@ mod key_maintenance;
 mod members;
 mod meta;
 mod profiles;
+mod rate_limits;
 mod rekey;
 mod second_steps;
 mod sql;

@@ -1,0 +1,10 @@
+-- Attempt counters for rate limits (C14), shared by every instance: one row per bucket
+-- (an endpoint and a keyed hash of the client's address, never the address itself),
+-- counting the hits of the current fixed window.
+CREATE TABLE rate_limits (
+    bucket        BYTEA PRIMARY KEY NOT NULL,
+    window_start  BIGINT NOT NULL,
+    hits          BIGINT NOT NULL
+);
+
+CREATE INDEX rate_limits_by_window ON rate_limits (window_start);

@@ -143,6 +143,7 @@ pub(crate) fn build_app(
         key_maintenance: Arc::new(database.clone()),
         second_steps: Arc::new(database.clone()),
         rate_counters: Arc::new(database.clone()),
+        sign_in_guard: Arc::new(database.clone()),
         master_keys: match &config.kms {
             KmsConfig::Keyring => Arc::clone(&live) as Arc<dyn skjold_app::MasterKeys>,
             KmsConfig::Vault {

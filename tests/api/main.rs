@@ -11,6 +11,7 @@ mod mailbox;
 
 mod accounts;
 mod audit;
+mod brute_force;
 mod cli;
 mod contacts;
 mod headers;

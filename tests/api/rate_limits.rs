@@ -7,13 +7,24 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Launch, TestApp, on_both_backends};
 
-/// A server that trusts 127.0.0.1 as a proxy, so each test request can name its client.
+/// A server that trusts 127.0.0.1 as a proxy, so each test request can name its client,
+/// with its clock set just past the start of an hour: every budget's window (a minute,
+/// an hour) has only begun, so a slow test run cannot cross into the next one.
 async fn behind_proxy(launch: Launch) -> TestApp {
-    launch
+    let app = launch
         .arg("--trusted-proxies")
         .arg("127.0.0.1/32")
+        .arg("--test-clock-file")
+        .arg("clock.txt")
         .start()
-        .await
+        .await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let offset = 3600 - now % 3600 + 1;
+    std::fs::write(app.dir.path().join("clock.txt"), offset.to_string()).unwrap();
+    app
 }
 
 /// `POST path` with `body`, as client `ip`: the status, `Retry-After` and the body.
@@ -34,8 +45,11 @@ async fn attempt(app: &TestApp, path: &str, body: &Value, ip: &str) -> (u16, Opt
     (status, retry, response.json().await.unwrap_or(Value::Null))
 }
 
+/// A wrong sign-in, each at another address: only the per-client budget applies, not
+/// the delays of one (address, client) pair (see `brute_force.rs`).
 fn sign_in() -> Value {
-    json!({"email": "nobody@example.no", "password": "a wrong password, long enough"})
+    let email = format!("nobody-{}@example.no", uuid::Uuid::new_v4());
+    json!({"email": email, "password": "a wrong password, long enough"})
 }
 
 on_both_backends! {

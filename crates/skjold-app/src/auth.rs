@@ -35,6 +35,9 @@ pub struct IssuedSession {
     pub token: SecretString,
     pub session_id: SessionId,
     pub expires_at: OffsetDateTime,
+    /// For a device not recognised before: present it at later sign-ins to be spared
+    /// the brute-force delays (C14).
+    pub device_token: Option<SecretString>,
 }
 
 /// One session as its owner may see it.
@@ -145,6 +148,7 @@ impl App {
         &self,
         email: &str,
         password: SecretString,
+        device_token: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<SignIn, AppError> {
         self.throttle(AuthEndpoint::SignIn, meta).await?;
@@ -152,7 +156,16 @@ impl App {
             Ok(email) => self.user_by_email(&email).await?,
             Err(_) => None,
         };
-        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let guard = self
+            .guard_sign_in(email, user.as_ref(), device_token, meta)
+            .await?;
+        // A refused device's password is not checked, but a hash is still made, so the
+        // answer takes as long as any other.
+        let refused = self.refuses_unrecognised(&guard, user.as_ref()).await?;
+        let stored = user
+            .as_ref()
+            .filter(|_| !refused)
+            .map(|u| u.password_hash.clone());
         let verification = self
             .hashes
             .verify(password.expose_secret().to_owned(), stored)
@@ -160,14 +173,20 @@ impl App {
         let (user, needs_rehash) = match (user, verification) {
             (Some(user), Verification::Match { needs_rehash }) => (user, needs_rehash),
             (user, _) => {
+                if refused {
+                    count_attempt("refused_new_device");
+                } else {
+                    count_attempt("wrong_password");
+                    self.sign_in_failed(&guard, user.as_ref(), meta).await?;
+                }
                 let actor = user.map(|u| u.id);
-                count_attempt("wrong_password");
                 self.accounts
                     .record(self.audit("login_failed", None, actor, Some(meta)))
                     .await?;
                 return Err(AppError::InvalidCredentials);
             }
         };
+        self.sign_in_passed(&guard, user.id).await?;
         if needs_rehash {
             let upgraded = self
                 .hashes
@@ -178,16 +197,22 @@ impl App {
                 .await?;
             tracing::info!(user = %user.id, "password hash upgraded to the current parameters");
         }
-        self.session_or_challenge(&user, meta).await
+        self.session_or_challenge(&user, guard.known_device(), meta)
+            .await
     }
 
     /// The end of every complete sign-in: a new session, an audit event and a mail.
+    /// A device not yet recognised gets a device token with the session.
     pub(crate) async fn finish_sign_in(
         &self,
         user: &StoredUser,
+        known_device: bool,
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
-        let issued = self.issue_session(user, meta).await?;
+        let mut issued = self.issue_session(user, meta).await?;
+        if !known_device {
+            issued.device_token = Some(self.new_device(user.id).await?);
+        }
         count_attempt("success");
         self.accounts
             .record(self.audit("login", None, Some(user.id), Some(meta)))
@@ -226,6 +251,7 @@ impl App {
             token,
             session_id: session.id,
             expires_at: session.expires_at,
+            device_token: None,
         };
         self.accounts
             .create_session(NewSession {

@@ -22,6 +22,7 @@ mod profile;
 mod rate_limits;
 mod recovery;
 mod second_step;
+mod sign_in_guard;
 
 pub use api_tokens::{AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
 pub use audit::{AuditPage, AuditQuery, MAX_AUDIT_PAGE};
@@ -40,9 +41,9 @@ pub use ports::{
     AccountStore, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter, ContactStore,
     JobClaims, KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore, Membership,
     NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, RateCounters, Sealed,
-    SealedContact, SealedUserField, SecondStepStore, StoreFailure, StoredAccountKey,
-    StoredApiToken, StoredAuditEvent, StoredMember, StoredSecondStep, StoredSession, StoredUser,
-    TokenPurpose, UserFieldPlace,
+    SealedContact, SealedUserField, SecondStepStore, SignInGuardStore, StoreFailure,
+    StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember, StoredSecondStep,
+    StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
 };
 pub use profile::{Me, ProfileChange};
 pub use rate_limits::AuthEndpoint;
@@ -82,6 +83,7 @@ pub struct AppParts {
     pub key_maintenance: Arc<dyn KeyMaintenance>,
     pub second_steps: Arc<dyn SecondStepStore>,
     pub rate_counters: Arc<dyn RateCounters>,
+    pub sign_in_guard: Arc<dyn SignInGuardStore>,
     pub jobs: Arc<dyn JobClaims>,
     /// Past this age the current master key is overdue for rotation (C2).
     pub max_key_age: time::Duration,
@@ -116,6 +118,7 @@ pub struct App {
     key_maintenance: Arc<dyn KeyMaintenance>,
     second_steps: Arc<dyn SecondStepStore>,
     rate_counters: Arc<dyn RateCounters>,
+    sign_in_guard: Arc<dyn SignInGuardStore>,
     jobs: Arc<dyn JobClaims>,
     max_key_age: time::Duration,
     master_keys: Arc<dyn MasterKeys>,
@@ -147,6 +150,7 @@ impl App {
             key_maintenance: parts.key_maintenance,
             second_steps: parts.second_steps,
             rate_counters: parts.rate_counters,
+            sign_in_guard: parts.sign_in_guard,
             jobs: parts.jobs,
             max_key_age: parts.max_key_age,
             master_keys: parts.master_keys,

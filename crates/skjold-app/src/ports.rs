@@ -607,6 +607,39 @@ pub trait RateCounters: Send + Sync {
     async fn forget_before(&self, before: OffsetDateTime) -> Result<u64, StoreFailure>;
 }
 
+/// Known devices and failed-password counters, for the brute-force defence (C14).
+#[async_trait]
+pub trait SignInGuardStore: Send + Sync {
+    /// Whether `hash` is a device token of `user`; marks it used.
+    async fn known_device(
+        &self,
+        user: UserId,
+        hash: &TokenHash,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreFailure>;
+    async fn add_device(
+        &self,
+        user: UserId,
+        hash: &TokenHash,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    /// Failures so far on `bucket` and when the last was.
+    async fn failures(
+        &self,
+        bucket: &[u8; 32],
+    ) -> Result<Option<(u64, OffsetDateTime)>, StoreFailure>;
+    async fn record_failure(
+        &self,
+        bucket: &[u8; 32],
+        at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    async fn clear_failures(&self, bucket: &[u8; 32]) -> Result<(), StoreFailure>;
+    /// Counts one more failure from an unrecognised device; the count now.
+    async fn count_unrecognised_failure(&self, user: UserId) -> Result<u64, StoreFailure>;
+    async fn unrecognised_failures(&self, user: UserId) -> Result<u64, StoreFailure>;
+    async fn clear_unrecognised_failures(&self, user: UserId) -> Result<(), StoreFailure>;
+}
+
 /// One of a user's second steps, as stored.
 #[derive(Debug, Clone)]
 pub struct StoredSecondStep {

@@ -61,7 +61,7 @@ impl AuthEndpoint {
 }
 
 /// The client behind `ip`: the address, or for IPv6 its /64.
-fn client_key(ip: IpAddr) -> String {
+pub(crate) fn client_key(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -79,6 +79,13 @@ fn window_start(now: OffsetDateTime, window: Duration) -> OffsetDateTime {
     let length = window.whole_seconds().max(1);
     let start = now.unix_timestamp() - now.unix_timestamp().rem_euclid(length);
     OffsetDateTime::from_unix_timestamp(start).unwrap_or(now)
+}
+
+/// Whole seconds from `now` until `then`, rounded up (at least 1): a client that waits
+/// as long as `Retry-After` says is not refused again.
+pub(crate) fn seconds_until(now: OffsetDateTime, then: OffsetDateTime) -> u64 {
+    let millis = (then - now).whole_milliseconds().max(1);
+    u64::try_from((millis + 999) / 1000).unwrap_or(1)
 }
 
 /// How long counters are kept: longer than every window.
@@ -109,9 +116,8 @@ impl App {
                 "rate limit reached by one client address"
             );
         }
-        let left = (start + window - now).whole_seconds().max(1);
         Err(AppError::RateLimited {
-            retry_after: u64::try_from(left).unwrap_or(1),
+            retry_after: seconds_until(now, start + window),
         })
     }
 

@@ -19,7 +19,7 @@ const RESET_PASSWORD_LIFETIME: Duration = Duration::minutes(30);
 
 impl App {
     /// Makes a one-time token for `user` and returns the link that carries it.
-    async fn one_time_link(
+    pub(crate) async fn one_time_link(
         &self,
         user: UserId,
         purpose: TokenPurpose,
@@ -132,6 +132,8 @@ impl App {
         let hash = self.hashes.hash(new_password.expose().to_owned()).await?;
         self.accounts.set_password_hash(user, &hash, true).await?;
         self.accounts.delete_all_sessions(user).await?;
+        // The mailbox is proven: new devices may sign in again (the unlock link of C14).
+        self.sign_in_guard.clear_unrecognised_failures(user).await?;
         self.accounts
             .record(self.audit("password_reset", None, Some(user), Some(meta)))
             .await?;

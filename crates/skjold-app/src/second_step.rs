@@ -79,6 +79,7 @@ impl App {
     pub(crate) async fn session_or_challenge(
         &self,
         user: &StoredUser,
+        known_device: bool,
         meta: &RequestMeta,
     ) -> Result<SignIn, AppError> {
         let steps = self.second_steps.second_steps(user.id).await?;
@@ -88,7 +89,9 @@ impl App {
             .map(|s| s.method.as_str())
             .collect();
         if methods.is_empty() {
-            return Ok(SignIn::Session(self.finish_sign_in(user, meta).await?));
+            return Ok(SignIn::Session(
+                self.finish_sign_in(user, known_device, meta).await?,
+            ));
         }
         methods.push("recovery_code");
         count_attempt("second_step_required");
@@ -181,7 +184,8 @@ impl App {
             .user(user_id)
             .await?
             .ok_or(AppError::InvalidCode)?;
-        self.finish_sign_in(&user, meta).await
+        // The second step carries no device token: the device is remembered anew.
+        self.finish_sign_in(&user, false, meta).await
     }
 
     /// Whether `code` is a right, unused TOTP code or recovery code of `user`; spends it.

@@ -29,6 +29,8 @@ pub enum TokenKind {
     Invitation,
     /// A sign-in waiting for its second step.
     SignInChallenge,
+    /// A device that has signed in before.
+    Device,
 }
 
 impl TokenKind {
@@ -40,6 +42,7 @@ impl TokenKind {
             TokenKind::ApiToken => "skjt_",
             TokenKind::Invitation => "skji_",
             TokenKind::SignInChallenge => "skjc_",
+            TokenKind::Device => "skjd_",
         }
     }
 }

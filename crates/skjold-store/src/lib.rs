@@ -16,6 +16,7 @@ mod profiles;
 mod rate_limits;
 mod rekey;
 mod second_steps;
+mod sign_in_guard;
 mod sql;
 
 pub use database::{Database, PostgresTarget, SqliteTarget};

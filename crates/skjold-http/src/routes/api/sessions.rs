@@ -17,6 +17,10 @@ pub(super) struct SessionRequest {
     email: String,
     #[schema(value_type = String, format = Password)]
     password: SecretString,
+    /// The `device_token` an earlier sign-in from this device received: a recognised
+    /// device is spared the brute-force delays.
+    #[schema(value_type = Option<String>, format = Password)]
+    device_token: Option<SecretString>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -24,6 +28,10 @@ pub(super) struct SessionCreated {
     token: String,
     session_id: String,
     expires_at: String,
+    /// Only for a device not recognised before: keep it and send it with later
+    /// sign-ins from this device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_token: Option<String>,
     /// Only when a second step was just set up: single-use codes that stand in for it.
     /// Shown this once; keep them somewhere safe.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,6 +73,10 @@ pub(super) fn session_created_with(
         token: token.to_owned(),
         session_id: issued.session_id.to_string(),
         expires_at: rfc3339(issued.expires_at)?,
+        device_token: issued
+            .device_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned()),
         recovery_codes: recovery_codes
             .map(|codes| codes.iter().map(|c| c.expose_secret().to_owned()).collect()),
     };
@@ -93,7 +105,11 @@ pub(super) async fn post_sessions(
     Meta(meta): Meta,
     ApiJson(body): ApiJson<SessionRequest>,
 ) -> Result<Response, Problem> {
-    match app.sign_in(&body.email, body.password, &meta).await? {
+    let device = body.device_token.as_ref().map(|t| t.expose_secret());
+    match app
+        .sign_in(&body.email, body.password, device, &meta)
+        .await?
+    {
         SignIn::Session(issued) => session_created(issued),
         SignIn::SecondStep { challenge, methods } => Ok((
             StatusCode::ACCEPTED,

@@ -1,0 +1,202 @@
+//! Brute-force defence on sign-in that cannot be used to lock a victim out (C14, NIST
+//! SP 800-63B 5.2.2).
+//!
+//! A device that completes a sign-in gets a device token; presented later, it makes the
+//! device recognised, and a recognised device is spared everything below. From
+//! unrecognised devices:
+//! - each (address tried, client) pair gets five free failures, then must wait 1, 2, 4 …
+//!   seconds (at most 15 minutes) after each further one: slow for a guesser, harmless
+//!   to the owner elsewhere;
+//! - an account takes at most 100 consecutive failures, across all clients: then
+//!   unrecognised devices are refused (before any password check) until the owner signs
+//!   in from a recognised device or follows the link mailed to them, which resets the
+//!   password. Reaching the cap is a security event, and the owner is told.
+
+use secrecy::SecretString;
+use skjold_crypto::{TokenKind, hash_token, new_token};
+use skjold_domain::UserId;
+use time::Duration;
+
+use crate::App;
+use crate::auth::RequestMeta;
+use crate::error::AppError;
+use crate::measures::RATE_LIMITED;
+use crate::ports::{StoredUser, TokenPurpose};
+use crate::rate_limits::{client_key, seconds_until};
+
+/// Failures a (target, client) pair may make before it has to wait.
+const FREE_FAILURES: u64 = 5;
+const MAX_DELAY: Duration = Duration::minutes(15);
+/// Consecutive failures from unrecognised devices an account takes (NIST: at most 100).
+pub(crate) const UNRECOGNISED_CAP: u64 = 100;
+
+/// What the guard found out before the password is checked.
+#[derive(Debug)]
+pub(crate) struct SignInGuard {
+    known_device: bool,
+    bucket: [u8; 32],
+}
+
+impl SignInGuard {
+    pub(crate) fn known_device(&self) -> bool {
+        self.known_device
+    }
+}
+
+/// How long a pair with `failures` failures waits after the last one.
+fn delay_after(failures: u64) -> Duration {
+    if failures < FREE_FAILURES {
+        return Duration::ZERO;
+    }
+    let exponent = u32::try_from(failures - FREE_FAILURES)
+        .unwrap_or(u32::MAX)
+        .min(20);
+    Duration::seconds(1i64 << exponent).min(MAX_DELAY)
+}
+
+impl App {
+    /// Recognises the device and applies the pair's delay: `RateLimited` while it runs.
+    /// `target` is what was typed as the address, whether or not anyone has it, so the
+    /// delays say nothing about which addresses exist.
+    pub(crate) async fn guard_sign_in(
+        &self,
+        target: &str,
+        user: Option<&StoredUser>,
+        device_token: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<SignInGuard, AppError> {
+        let now = self.clock.now();
+        let known_device = match (user, device_token) {
+            (Some(user), Some(token)) => {
+                self.sign_in_guard
+                    .known_device(user.id, &hash_token(token), now)
+                    .await?
+            }
+            _ => false,
+        };
+        let key = format!("{}|{}", target.trim().to_lowercase(), client_key(meta.ip));
+        let guard = SignInGuard {
+            known_device,
+            bucket: self.blind_index.of("sign_in_failures", &key),
+        };
+        if known_device {
+            return Ok(guard);
+        }
+        if let Some((failures, last)) = self.sign_in_guard.failures(&guard.bucket).await? {
+            let wait = delay_after(failures);
+            // Stored times are whole seconds, rounded down: counting from the end of
+            // that second never makes a wait shorter than it should be.
+            let until = last + Duration::SECOND + wait;
+            if wait > Duration::ZERO && now < until {
+                metrics::counter!(RATE_LIMITED, "endpoint" => "sign_in_pair").increment(1);
+                return Err(AppError::RateLimited {
+                    retry_after: seconds_until(now, until),
+                });
+            }
+        }
+        Ok(guard)
+    }
+
+    /// Whether `user` refuses unrecognised devices now (the cap was reached).
+    pub(crate) async fn refuses_unrecognised(
+        &self,
+        guard: &SignInGuard,
+        user: Option<&StoredUser>,
+    ) -> Result<bool, AppError> {
+        match user {
+            Some(user) if !guard.known_device => {
+                Ok(self.sign_in_guard.unrecognised_failures(user.id).await? >= UNRECOGNISED_CAP)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Counts a wrong password from an unrecognised device; at the cap, records the
+    /// security event and mails the owner a link that unlocks by resetting the password.
+    pub(crate) async fn sign_in_failed(
+        &self,
+        guard: &SignInGuard,
+        user: Option<&StoredUser>,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        if guard.known_device {
+            return Ok(());
+        }
+        self.sign_in_guard
+            .record_failure(&guard.bucket, self.clock.now())
+            .await?;
+        let Some(user) = user else { return Ok(()) };
+        let failures = self
+            .sign_in_guard
+            .count_unrecognised_failure(user.id)
+            .await?;
+        if failures == UNRECOGNISED_CAP {
+            self.cap_reached(user.id, meta).await?;
+        }
+        Ok(())
+    }
+
+    async fn cap_reached(&self, user: UserId, meta: &RequestMeta) -> Result<(), AppError> {
+        tracing::warn!(%user, "sign-in from new devices stopped after {UNRECOGNISED_CAP} failed passwords");
+        self.accounts
+            .record(self.audit(
+                "sign_in_locked_for_new_devices",
+                None,
+                Some(user),
+                Some(meta),
+            ))
+            .await?;
+        let Some(email) = self.email_of(user).await? else {
+            return Ok(());
+        };
+        let link = self
+            .one_time_link(user, TokenPurpose::ResetPassword, "/reset-password")
+            .await?;
+        let body = format!(
+            "Someone has tried {UNRECOGNISED_CAP} wrong passwords on your account from devices you have not signed in from before, so we stopped sign-ins from new devices. Devices you have signed in from before still work.\n\nTo sign in from a new device again, choose a new password with this link (it works for 30 minutes):\n\n{}\n\nIf the attempts were not you, a new password is a good idea anyway.",
+            secrecy::ExposeSecret::expose_secret(&link)
+        );
+        self.mail(&email, "Sign-in from new devices stopped", &body)
+            .await;
+        Ok(())
+    }
+
+    /// A right password: the account starts again from zero, and so does the pair,
+    /// unless a recognised device made it (that proves the device, not the client).
+    pub(crate) async fn sign_in_passed(
+        &self,
+        guard: &SignInGuard,
+        user: UserId,
+    ) -> Result<(), AppError> {
+        if !guard.known_device {
+            self.sign_in_guard.clear_failures(&guard.bucket).await?;
+        }
+        self.sign_in_guard.clear_unrecognised_failures(user).await?;
+        Ok(())
+    }
+
+    /// A new device token for `user`, remembered as theirs.
+    pub(crate) async fn new_device(&self, user: UserId) -> Result<SecretString, AppError> {
+        let (token, hash) =
+            new_token(TokenKind::Device).map_err(|e| AppError::unexpected(e.to_string()))?;
+        self.sign_in_guard
+            .add_device(user, &hash, self.clock.now())
+            .await?;
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_failures_are_free_then_the_wait_doubles_up_to_a_cap() {
+        assert_eq!(delay_after(4), Duration::ZERO);
+        assert_eq!(delay_after(5), Duration::seconds(1));
+        assert_eq!(delay_after(6), Duration::seconds(2));
+        assert_eq!(delay_after(10), Duration::seconds(32));
+        assert_eq!(delay_after(20), MAX_DELAY);
+        assert_eq!(delay_after(u64::MAX), MAX_DELAY);
+    }
+}

@@ -1,0 +1,24 @@
+-- Brute-force defence that cannot lock a victim out (C14).
+--
+-- Devices that completed a sign-in get a token (only its SHA-256 is kept): they are
+-- recognised later and spared the delays below.
+CREATE TABLE known_devices (
+    token_hash    BYTEA PRIMARY KEY NOT NULL,
+    user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at    BIGINT NOT NULL,
+    last_used_at  BIGINT NOT NULL
+);
+
+CREATE INDEX known_devices_by_user ON known_devices (user_id);
+
+-- Failed passwords from unrecognised devices per (address tried, client), keyed by an
+-- HMAC of both: past a few, that pair waits longer and longer.
+CREATE TABLE sign_in_failures (
+    bucket           BYTEA PRIMARY KEY NOT NULL,
+    failures         BIGINT NOT NULL,
+    last_failure_at  BIGINT NOT NULL
+);
+
+-- Consecutive failed passwords from unrecognised devices, across all clients; at 100
+-- such devices are refused until a recognised one signs in (NIST SP 800-63B).
+ALTER TABLE users ADD COLUMN unrecognised_failures BIGINT NOT NULL DEFAULT 0;

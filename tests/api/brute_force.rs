@@ -1,0 +1,122 @@
+//! Brute-force defence that cannot lock the owner out (C14): delays per (address tried,
+//! client) after five failures, at most 100 failures from unrecognised devices per
+//! account, and recognised devices spared throughout.
+
+use std::time::Duration;
+
+use reqwest::header::RETRY_AFTER;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, on_both_backends};
+use crate::mailbox::Mailbox;
+use crate::people::{PASSWORD, person};
+
+const EMAIL: &str = "owner@a.example";
+const WRONG: &str = "a wrong password, long enough";
+
+async fn with_mailbox_behind_proxy(backend: crate::helpers::Backend) -> Option<(TestApp, Mailbox)> {
+    let mailbox = Mailbox::start().await;
+    let launch = crate::helpers::Launch::new(backend).await?;
+    let app = launch
+        .mail_to(&mailbox)
+        .arg("--trusted-proxies")
+        .arg("127.0.0.1/32")
+        .start()
+        .await;
+    Some((app, mailbox))
+}
+
+/// Signs in as client `ip`, with a device token if given: status, Retry-After, body.
+async fn sign_in(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    device: Option<&str>,
+    ip: &str,
+) -> (u16, Option<u64>, Value) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/sessions"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({"email": email, "password": password, "device_token": device}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let retry = response
+        .headers()
+        .get(RETRY_AFTER)
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    (status, retry, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The owner's device token, from a sign-in on their own address.
+async fn owners_device(app: &TestApp) -> String {
+    let (status, _, session) = sign_in(app, EMAIL, PASSWORD, None, "192.0.2.1").await;
+    assert_eq!(status, 201, "{session}");
+    let device = session["device_token"].as_str().unwrap().to_owned();
+    assert!(device.starts_with("skjd_"), "{device}");
+    let (_, _, again) = sign_in(app, EMAIL, PASSWORD, Some(&device), "192.0.2.1").await;
+    assert_eq!(
+        again["device_token"],
+        Value::Null,
+        "a recognised device gets no new token"
+    );
+    device
+}
+
+on_both_backends! {
+    async fn c14_failures_slow_one_client_down_but_never_the_owner_on_a_known_device(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox_behind_proxy(backend).await else { return };
+        person(&app, &mailbox, EMAIL).await;
+        let device = owners_device(&app).await;
+        let attacker = "203.0.113.7";
+        for target in [EMAIL, "nobody@a.example"] {
+            for n in 0..5 {
+                assert_eq!(sign_in(&app, target, WRONG, None, attacker).await.0, 401, "{target}: failure {n} is free");
+            }
+            let (status, retry, _) = sign_in(&app, target, WRONG, None, attacker).await;
+            assert_eq!(status, 429, "{target}: the sixth waits, existing or not");
+            assert!(matches!(retry, Some(1..=2)), "{target}: a second (and the rest of one): {retry:?}");
+        }
+        let (_, retry, _) = sign_in(&app, EMAIL, WRONG, None, attacker).await;
+        tokio::time::sleep(Duration::from_millis(retry.unwrap() * 1000 + 100)).await;
+        assert_eq!(sign_in(&app, EMAIL, WRONG, None, attacker).await.0, 401, "after the wait, one more try");
+        let (status, retry, _) = sign_in(&app, EMAIL, WRONG, None, attacker).await;
+        assert_eq!(status, 429);
+        assert!(matches!(retry, Some(2..=3)), "and the wait doubles: {retry:?}");
+
+        // The owner: on their device even from the attacker's address; without it,
+        // from anywhere else.
+        let (status, _, _) = sign_in(&app, EMAIL, PASSWORD, Some(&device), attacker).await;
+        assert_eq!(status, 201, "a known device is spared");
+        let (status, _, _) = sign_in(&app, EMAIL, PASSWORD, None, "198.51.100.20").await;
+        assert_eq!(status, 201, "another client has its own count");
+        let (status, _, _) = sign_in(&app, EMAIL, PASSWORD, Some("skjd_made_up"), attacker).await;
+        assert_eq!(status, 429, "a made-up device token is no device");
+    }
+
+    async fn c14_after_100_failures_only_known_devices_sign_in_and_the_owner_is_told(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox_behind_proxy(backend).await else { return };
+        person(&app, &mailbox, EMAIL).await;
+        let device = owners_device(&app).await;
+        // 20 clients, five free failures each: 100 failures, none delayed.
+        for client in 0..20 {
+            for _ in 0..5 {
+                let (status, _, _) = sign_in(&app, EMAIL, WRONG, None, &format!("10.0.0.{}", client + 10)).await;
+                assert_eq!(status, 401);
+            }
+        }
+        let sql = "SELECT CAST(COUNT(*) AS TEXT) FROM audit_events WHERE action = 'sign_in_locked_for_new_devices'";
+        assert_eq!(app.db_text(sql).await, "1", "reaching the cap is a security event");
+        let mail = mailbox.wait_for(EMAIL, "Sign-in from new devices stopped").await;
+        assert!(mail.body.contains("/reset-password#token=skjr_"), "{}", mail.body);
+
+        let (status, _, answer) = sign_in(&app, EMAIL, PASSWORD, None, "198.51.100.30").await;
+        assert_eq!(status, 401, "a new device is refused, even with the right password: {answer}");
+        let (status, _, _) = sign_in(&app, EMAIL, PASSWORD, Some(&device), "198.51.100.30").await;
+        assert_eq!(status, 201, "the owner's device signs in, and lifts the stop");
+        let (status, _, _) = sign_in(&app, EMAIL, PASSWORD, None, "198.51.100.31").await;
+        assert_eq!(status, 201, "new devices work again");
+    }
+}

@@ -21,9 +21,23 @@ async fn with_mailbox_behind_proxy(backend: crate::helpers::Backend) -> Option<(
         .mail_to(&mailbox)
         .arg("--trusted-proxies")
         .arg("127.0.0.1/32")
+        .arg("--test-clock-file")
+        .arg("clock.txt")
         .start()
         .await;
+    set_clock(&app, 0);
     Some((app, mailbox))
+}
+
+/// Sets the server's clock to the start of the coming hour plus `seconds`, so hourly
+/// and per-minute windows are where the test expects them.
+fn set_clock(app: &TestApp, seconds: u64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let offset = 3600 - now % 3600 + 1 + seconds;
+    std::fs::write(app.dir.path().join("clock.txt"), offset.to_string()).unwrap();
 }
 
 /// Signs in as client `ip`, with a device token if given: status, Retry-After, body.
@@ -118,5 +132,30 @@ on_both_backends! {
         assert_eq!(status, 201, "the owner's device signs in, and lifts the stop");
         let (status, _, _) = sign_in(&app, EMAIL, PASSWORD, None, "198.51.100.31").await;
         assert_eq!(status, 201, "new devices work again");
+    }
+}
+
+on_both_backends! {
+    async fn c14_one_client_failing_on_many_addresses_is_stopped_and_reported(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox_behind_proxy(backend).await else { return };
+        person(&app, &mailbox, EMAIL).await;
+        let device = owners_device(&app).await;
+        let stuffer = "203.0.113.99";
+        // Thirty stolen pairs, one try each: no account sees more than one failure. The
+        // per-minute budget (20) is renewed half-way by moving the clock a minute on.
+        for n in 0..30 {
+            if n == 20 {
+                set_clock(&app, 61);
+            }
+            let (status, _, answer) = sign_in(&app, &format!("victim{n}@example.no"), WRONG, None, stuffer).await;
+            assert_eq!(status, 401, "pair {n}: {answer}");
+        }
+        let (status, retry, _) = sign_in(&app, "victim31@example.no", WRONG, None, stuffer).await;
+        assert_eq!(status, 429, "the client waits for the hour to end");
+        assert!(retry.is_some_and(|s| s > 3000), "{retry:?}");
+        let sql = "SELECT CAST(COUNT(*) AS TEXT) FROM audit_events WHERE action = 'credential_stuffing_suspected'";
+        assert_eq!(app.db_text(sql).await, "1", "raised once");
+        assert_eq!(sign_in(&app, EMAIL, PASSWORD, None, "198.51.100.40").await.0, 201, "other clients are not touched");
+        assert_eq!(sign_in(&app, EMAIL, PASSWORD, Some(&device), stuffer).await.0, 201, "nor known devices");
     }
 }

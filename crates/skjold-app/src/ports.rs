@@ -603,6 +603,12 @@ pub trait RateCounters: Send + Sync {
         bucket: &[u8; 32],
         window_start: OffsetDateTime,
     ) -> Result<u64, StoreFailure>;
+    /// The hits on `bucket` in the window that began at `window_start`, without adding.
+    async fn hits(
+        &self,
+        bucket: &[u8; 32],
+        window_start: OffsetDateTime,
+    ) -> Result<u64, StoreFailure>;
     /// Deletes counters of windows that began before `before`; how many.
     async fn forget_before(&self, before: OffsetDateTime) -> Result<u64, StoreFailure>;
 }

@@ -75,7 +75,7 @@ pub(crate) fn client_key(ip: IpAddr) -> String {
 }
 
 /// The beginning of the fixed window of length `window` that `now` lies in.
-fn window_start(now: OffsetDateTime, window: Duration) -> OffsetDateTime {
+pub(crate) fn window_start(now: OffsetDateTime, window: Duration) -> OffsetDateTime {
     let length = window.whole_seconds().max(1);
     let start = now.unix_timestamp() - now.unix_timestamp().rem_euclid(length);
     OffsetDateTime::from_unix_timestamp(start).unwrap_or(now)

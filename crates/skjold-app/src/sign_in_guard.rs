@@ -22,19 +22,27 @@ use crate::auth::RequestMeta;
 use crate::error::AppError;
 use crate::measures::RATE_LIMITED;
 use crate::ports::{StoredUser, TokenPurpose};
-use crate::rate_limits::{client_key, seconds_until};
+use crate::rate_limits::{client_key, seconds_until, window_start};
 
 /// Failures a (target, client) pair may make before it has to wait.
 const FREE_FAILURES: u64 = 5;
 const MAX_DELAY: Duration = Duration::minutes(15);
 /// Consecutive failures from unrecognised devices an account takes (NIST: at most 100).
 pub(crate) const UNRECOGNISED_CAP: u64 = 100;
+/// Failed passwords one client may make in an hour, over all addresses it tries: more
+/// looks like credential stuffing (a list of stolen pairs), even if each account sees
+/// only one failure. A person mistyping does not come near.
+const STUFFING_THRESHOLD: u64 = 30;
+const STUFFING_WINDOW: Duration = Duration::hours(1);
 
 /// What the guard found out before the password is checked.
 #[derive(Debug)]
 pub(crate) struct SignInGuard {
     known_device: bool,
+    /// The (address typed, client) pair's failure counter.
     bucket: [u8; 32],
+    /// The client's failure counter over all addresses.
+    client: [u8; 32],
 }
 
 impl SignInGuard {
@@ -74,13 +82,22 @@ impl App {
             }
             _ => false,
         };
-        let key = format!("{}|{}", target.trim().to_lowercase(), client_key(meta.ip));
+        let client = client_key(meta.ip);
+        let key = format!("{}|{client}", target.trim().to_lowercase());
         let guard = SignInGuard {
             known_device,
             bucket: self.blind_index.of("sign_in_failures", &key),
+            client: self.blind_index.of("sign_in_client_failures", &client),
         };
         if known_device {
             return Ok(guard);
+        }
+        let window = window_start(now, STUFFING_WINDOW);
+        if self.rate_counters.hits(&guard.client, window).await? >= STUFFING_THRESHOLD {
+            metrics::counter!(RATE_LIMITED, "endpoint" => "sign_in_client").increment(1);
+            return Err(AppError::RateLimited {
+                retry_after: seconds_until(now, window + STUFFING_WINDOW),
+            });
         }
         if let Some((failures, last)) = self.sign_in_guard.failures(&guard.bucket).await? {
             let wait = delay_after(failures);
@@ -122,9 +139,22 @@ impl App {
         if guard.known_device {
             return Ok(());
         }
+        let now = self.clock.now();
         self.sign_in_guard
-            .record_failure(&guard.bucket, self.clock.now())
+            .record_failure(&guard.bucket, now)
             .await?;
+        let from_client = self
+            .rate_counters
+            .hit(&guard.client, window_start(now, STUFFING_WINDOW))
+            .await?;
+        if from_client == STUFFING_THRESHOLD {
+            tracing::warn!(
+                "one client failed {STUFFING_THRESHOLD} passwords within an hour: credential stuffing suspected; it waits for the hour to end"
+            );
+            self.accounts
+                .record(self.audit("credential_stuffing_suspected", None, None, Some(meta)))
+                .await?;
+        }
         let Some(user) = user else { return Ok(()) };
         let failures = self
             .sign_in_guard

@@ -33,6 +33,24 @@ impl RateCounters for Database {
         Ok(u64::try_from(hits).unwrap_or(0))
     }
 
+    async fn hits(
+        &self,
+        bucket: &[u8; 32],
+        window_start: OffsetDateTime,
+    ) -> Result<u64, StoreFailure> {
+        let hits: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2",
+            )
+            .bind(bucket.as_slice())
+            .bind(secs(window_start))
+            .fetch_optional(pool)
+            .await
+            .map_err(failure)?
+        });
+        Ok(hits.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    }
+
     async fn forget_before(&self, before: OffsetDateTime) -> Result<u64, StoreFailure> {
         on_pool!(self, |pool| {
             sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")

@@ -156,12 +156,14 @@ impl App {
             Ok(email) => self.user_by_email(&email).await?,
             Err(_) => None,
         };
-        let guard = self
+        let mut guard = self
             .guard_sign_in(email, user.as_ref(), device_token, meta)
             .await?;
         // A refused device's password is not checked, but a hash is still made, so the
         // answer takes as long as any other.
-        let refused = self.refuses_unrecognised(&guard, user.as_ref()).await?;
+        let refused = self
+            .reserve_password_check(&mut guard, user.as_ref())
+            .await?;
         let stored = user
             .as_ref()
             .filter(|_| !refused)

@@ -640,9 +640,9 @@ pub trait SignInGuardStore: Send + Sync {
         at: OffsetDateTime,
     ) -> Result<(), StoreFailure>;
     async fn clear_failures(&self, bucket: &[u8; 32]) -> Result<(), StoreFailure>;
-    /// Counts one more failure from an unrecognised device; the count now.
+    /// Counts one more password check for an unrecognised device, in one statement;
+    /// the count since the last successful sign-in, this one included.
     async fn count_unrecognised_failure(&self, user: UserId) -> Result<u64, StoreFailure>;
-    async fn unrecognised_failures(&self, user: UserId) -> Result<u64, StoreFailure>;
     async fn clear_unrecognised_failures(&self, user: UserId) -> Result<(), StoreFailure>;
 }
 

@@ -43,6 +43,8 @@ pub(crate) struct SignInGuard {
     bucket: [u8; 32],
     /// The client's failure counter over all addresses.
     client: [u8; 32],
+    /// Which of the account's checks for unrecognised devices this attempt took.
+    reserved: Option<u64>,
 }
 
 impl SignInGuard {
@@ -88,6 +90,7 @@ impl App {
             known_device,
             bucket: self.blind_index.of("sign_in_failures", &key),
             client: self.blind_index.of("sign_in_client_failures", &client),
+            reserved: None,
         };
         if known_device {
             return Ok(guard);
@@ -114,22 +117,31 @@ impl App {
         Ok(guard)
     }
 
-    /// Whether `user` refuses unrecognised devices now (the cap was reached).
-    pub(crate) async fn refuses_unrecognised(
+    /// Takes one of the account's password checks for an unrecognised device, before
+    /// the check, in one statement: so even attempts racing each other on several
+    /// instances never get more than [`UNRECOGNISED_CAP`] checks between two successful
+    /// sign-ins. `true` if the account refuses this device (the checks are used up).
+    pub(crate) async fn reserve_password_check(
         &self,
-        guard: &SignInGuard,
+        guard: &mut SignInGuard,
         user: Option<&StoredUser>,
     ) -> Result<bool, AppError> {
         match user {
             Some(user) if !guard.known_device => {
-                Ok(self.sign_in_guard.unrecognised_failures(user.id).await? >= UNRECOGNISED_CAP)
+                let taken = self
+                    .sign_in_guard
+                    .count_unrecognised_failure(user.id)
+                    .await?;
+                guard.reserved = Some(taken);
+                Ok(taken > UNRECOGNISED_CAP)
             }
             _ => Ok(false),
         }
     }
 
-    /// Counts a wrong password from an unrecognised device; at the cap, records the
-    /// security event and mails the owner a link that unlocks by resetting the password.
+    /// Counts a wrong password from an unrecognised device for its pair and its client;
+    /// the one that took the account's last check records the security event and mails
+    /// the owner a link that unlocks by resetting the password.
     pub(crate) async fn sign_in_failed(
         &self,
         guard: &SignInGuard,
@@ -155,12 +167,7 @@ impl App {
                 .record(self.audit("credential_stuffing_suspected", None, None, Some(meta)))
                 .await?;
         }
-        let Some(user) = user else { return Ok(()) };
-        let failures = self
-            .sign_in_guard
-            .count_unrecognised_failure(user.id)
-            .await?;
-        if failures == UNRECOGNISED_CAP {
+        if let (Some(user), Some(UNRECOGNISED_CAP)) = (user, guard.reserved) {
             self.cap_reached(user.id, meta).await?;
         }
         Ok(())

@@ -118,17 +118,6 @@ impl SignInGuardStore for Database {
         Ok(count(n))
     }
 
-    async fn unrecognised_failures(&self, user: UserId) -> Result<u64, StoreFailure> {
-        let n: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT unrecognised_failures FROM users WHERE id = $1")
-                .bind(user.to_string())
-                .fetch_one(pool)
-                .await
-                .map_err(failure)?
-        });
-        Ok(count(n))
-    }
-
     async fn clear_unrecognised_failures(&self, user: UserId) -> Result<(), StoreFailure> {
         on_pool!(self, |pool| {
             sqlx::query("UPDATE users SET unrecognised_failures = 0 WHERE id = $1")

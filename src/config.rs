@@ -60,6 +60,7 @@ pub struct ServeConfig {
     /// Where users reach the site, without a trailing slash: the base of links in mails.
     /// `None`: `https://localhost:<the bound HTTPS port>`.
     pub public_url: Option<String>,
+    pub alerts: AlertConfig,
 }
 
 /// Where the master keys that wrap account data keys live.
@@ -73,6 +74,14 @@ pub enum KmsConfig {
         key: String,
         token_file: PathBuf,
     },
+}
+
+/// Where security alerts go besides the log.
+#[derive(Debug, Clone, Default)]
+pub struct AlertConfig {
+    /// The webhook's URL and the file of the secret that signs it.
+    pub webhook: Option<(String, PathBuf)>,
+    pub operator_email: Option<skjold_domain::EmailAddress>,
 }
 
 /// How mail is delivered.
@@ -100,6 +109,7 @@ impl ServeConfig {
         let environment = s.environment.unwrap_or_default();
         let mail = mail_config(&s, environment)?;
         let kms = kms_config(&s)?;
+        let alerts = alert_config(&s)?;
         let listen = s.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8443)));
         let redirect_listen = s
             .redirect_listen
@@ -209,6 +219,7 @@ impl ServeConfig {
             test_clock_file: s.test_clock_file,
             mail,
             public_url,
+            alerts,
         })
     }
 }
@@ -294,15 +305,7 @@ fn kms_config(s: &Settings) -> anyhow::Result<KmsConfig> {
             let (Some(addr), Some(token_file)) = (&s.vault_addr, &s.vault_token_file) else {
                 bail!("kms = vault needs vault_addr and vault_token_file");
             };
-            let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"]
-                .iter()
-                .any(|prefix| addr.starts_with(prefix));
-            if !addr.starts_with("https://") && !loopback {
-                bail!(
-                    "vault_addr is {addr}: Vault must be reached over https:// (plain http only \
-                     to a loopback address)"
-                );
-            }
+            https_or_loopback("vault_addr", addr)?;
             Ok(KmsConfig::Vault {
                 addr: addr.clone(),
                 key: s
@@ -313,6 +316,40 @@ fn kms_config(s: &Settings) -> anyhow::Result<KmsConfig> {
             })
         }
     }
+}
+
+/// Refuses a URL that would carry secrets unencrypted: `https://`, or plain `http://`
+/// only to this host.
+fn https_or_loopback(setting: &str, url: &str) -> anyhow::Result<()> {
+    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"]
+        .iter()
+        .any(|prefix| url.starts_with(prefix));
+    if !url.starts_with("https://") && !loopback {
+        bail!("{setting} is {url}: use https:// (plain http only to a loopback address)");
+    }
+    Ok(())
+}
+
+/// The alert settings, checked: a webhook needs its secret, and TLS unless on this host.
+fn alert_config(s: &Settings) -> anyhow::Result<AlertConfig> {
+    let webhook = match (&s.alert_webhook_url, &s.alert_webhook_secret_file) {
+        (Some(url), Some(secret)) => {
+            https_or_loopback("alert_webhook_url", url)?;
+            Some((url.clone(), secret.clone()))
+        }
+        (None, None) => None,
+        _ => bail!("alert_webhook_url and alert_webhook_secret_file go together; set both"),
+    };
+    let operator_email = s
+        .operator_email
+        .as_deref()
+        .map(skjold_domain::EmailAddress::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("operator_email: {e}"))?;
+    Ok(AlertConfig {
+        webhook,
+        operator_email,
+    })
 }
 
 /// The default maximum age of the current master key, in days.
@@ -369,6 +406,35 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("vault_addr and vault_token_file"), "{err}");
+    }
+
+    #[test]
+    fn an_alert_webhook_needs_its_secret_and_tls_off_this_host() {
+        let hook = |url: &str, secret: bool| Settings {
+            alert_webhook_url: Some(url.to_owned()),
+            alert_webhook_secret_file: secret.then(|| "secret".into()),
+            ..Settings::default()
+        };
+        assert!(resolve(hook("https://alerts.example.com/skjold", true)).is_ok());
+        assert!(resolve(hook("http://127.0.0.1:9000/hook", true)).is_ok());
+        let err = resolve(hook("http://alerts.example.com/skjold", true))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("alert_webhook_url") && err.contains("https://"),
+            "{err}"
+        );
+        let err = resolve(hook("https://alerts.example.com/skjold", false))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("set both"), "{err}");
+        let err = resolve(Settings {
+            operator_email: Some("not an address".to_owned()),
+            ..Settings::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("operator_email"), "{err}");
     }
 
     #[test]

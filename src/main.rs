@@ -1,6 +1,7 @@
 //! The `skjold` binary: reads the command line and settings, builds everything, runs it.
 //! This is the only place that names concrete implementations.
 
+mod alerts;
 mod cli;
 mod clock;
 mod config;

@@ -18,6 +18,7 @@ use skjold_http::{
 use skjold_store::{Database, PostgresTarget};
 use time::OffsetDateTime;
 
+use crate::alerts::Alerts;
 use crate::clock::{OffsetFileClock, SystemClock};
 use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
 use crate::embedded::{self, DataDirLock};
@@ -133,6 +134,7 @@ pub(crate) fn build_app(
         None => Arc::new(SystemClock),
     };
     let live = Arc::new(LiveKeyring::new(Arc::clone(keyring)));
+    let mailer: Arc<dyn skjold_app::Mailer> = Arc::from(crate::mailer::from_config(&config.mail)?);
     Ok(App::new(AppParts {
         probe: Arc::new(database.clone()),
         accounts: Arc::new(database.clone()),
@@ -153,7 +155,8 @@ pub(crate) fn build_app(
             } => Arc::new(VaultTransit::new(addr, key, token_file)?),
         },
         clock,
-        mailer: Arc::from(crate::mailer::from_config(&config.mail)?),
+        mailer: Arc::clone(&mailer),
+        alerts: Arc::new(Alerts::new(&config.alerts, mailer)?),
         public_url,
         hashes: HashPool::new(
             PasswordHashing::new(config.hash_params)?,

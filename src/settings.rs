@@ -182,6 +182,19 @@ pub struct Settings {
     /// [default: https://localhost:<listen port>]
     #[arg(long, env = "SKJOLD_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+
+    /// Where security alerts are POSTed as signed JSON (https://, or http:// to this
+    /// host) [default: none, alerts go to the log]
+    #[arg(long, env = "SKJOLD_ALERT_WEBHOOK_URL", value_name = "URL")]
+    pub alert_webhook_url: Option<String>,
+
+    /// File holding the shared secret that signs alert webhooks (HMAC-SHA256)
+    #[arg(long, env = "SKJOLD_ALERT_WEBHOOK_SECRET_FILE", value_name = "FILE")]
+    pub alert_webhook_secret_file: Option<PathBuf>,
+
+    /// The operator's e-mail address: security alerts are mailed there [default: none]
+    #[arg(long, env = "SKJOLD_OPERATOR_EMAIL", value_name = "ADDRESS")]
+    pub operator_email: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -258,6 +271,11 @@ impl Settings {
             smtp_password_file: self.smtp_password_file.or(lower.smtp_password_file),
             mail_from: self.mail_from.or(lower.mail_from),
             public_url: self.public_url.or(lower.public_url),
+            alert_webhook_url: self.alert_webhook_url.or(lower.alert_webhook_url),
+            alert_webhook_secret_file: self
+                .alert_webhook_secret_file
+                .or(lower.alert_webhook_secret_file),
+            operator_email: self.operator_email.or(lower.operator_email),
         }
     }
 

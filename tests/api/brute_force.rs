@@ -15,8 +15,19 @@ const EMAIL: &str = "owner@a.example";
 const WRONG: &str = "a wrong password, long enough";
 
 async fn with_mailbox_behind_proxy(backend: crate::helpers::Backend) -> Option<(TestApp, Mailbox)> {
+    launch_behind_proxy(backend, &[]).await
+}
+
+/// [`with_mailbox_behind_proxy`] with more arguments for `skjold serve`.
+async fn launch_behind_proxy(
+    backend: crate::helpers::Backend,
+    args: &[String],
+) -> Option<(TestApp, Mailbox)> {
     let mailbox = Mailbox::start().await;
-    let launch = crate::helpers::Launch::new(backend).await?;
+    let mut launch = crate::helpers::Launch::new(backend).await?;
+    for arg in args {
+        launch = launch.arg(arg.clone());
+    }
     let app = launch
         .mail_to(&mailbox)
         .arg("--trusted-proxies")
@@ -157,5 +168,71 @@ on_both_backends! {
         assert_eq!(app.db_text(sql).await, "1", "raised once");
         assert_eq!(sign_in(&app, EMAIL, PASSWORD, None, "198.51.100.40").await.0, 201, "other clients are not touched");
         assert_eq!(sign_in(&app, EMAIL, PASSWORD, Some(&device), stuffer).await.0, 201, "nor known devices");
+    }
+}
+
+/// A local receiver of alert webhooks: each request's `Skjold-Signature` and body.
+async fn webhook_receiver() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) {
+    use axum::http::HeaderMap;
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = std::sync::Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let store = std::sync::Arc::clone(&store);
+            async move {
+                let signature = headers["skjold-signature"].to_str().unwrap().to_owned();
+                store.lock().unwrap().push((signature, body));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, received)
+}
+
+on_both_backends! {
+    async fn c14_stuffing_and_a_failure_spike_alert_the_operator_by_signed_webhook_and_mail(backend: Backend) {
+        const SECRET: &str = "a shared webhook secret of some length";
+        let (hook, received) = webhook_receiver().await;
+        let secrets = tempfile::tempdir().unwrap();
+        let secret_file = secrets.path().join("alert-secret");
+        std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+        let args = [
+            "--alert-webhook-url".to_owned(), format!("http://{hook}/hook"),
+            "--alert-webhook-secret-file".to_owned(), secret_file.display().to_string(),
+            "--operator-email".to_owned(), "ops@example.no".to_owned(),
+        ];
+        let Some((app, mailbox)) = launch_behind_proxy(backend, &args).await else { return };
+        for n in 0..30 {
+            if n == 20 {
+                set_clock(&app, 61);
+            }
+            sign_in(&app, &format!("victim{n}@example.no"), WRONG, None, "203.0.113.99").await;
+        }
+        for client in 0..4 {
+            for _ in 0..5 {
+                sign_in(&app, EMAIL, WRONG, None, &format!("10.1.0.{client}")).await;
+            }
+        }
+
+        let alerts = received.lock().unwrap().clone();
+        let events: Vec<String> = alerts.iter().map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["event"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(events, ["credential_stuffing_suspected", "sign_in_failure_spike"], "{alerts:?}");
+        for (signature, body) in &alerts {
+            let t: i64 = signature.strip_prefix("t=").unwrap().split(',').next().unwrap().parse().unwrap();
+            assert_eq!(signature, &skjold_crypto::sign_webhook(SECRET.as_bytes(), t, body.as_bytes()), "signed with the shared secret");
+            let alert: Value = serde_json::from_str(body).unwrap();
+            assert!(alert["summary"].as_str().unwrap().len() > 20 && alert["at"].is_string(), "{alert}");
+            assert!(!body.contains("203.0.113.99"), "no full address in an alert: {body}");
+        }
+        let mail = mailbox.wait_for("ops@example.no", "Skjold security alert: credential_stuffing_suspected").await;
+        assert!(mail.body.contains("refused until the hour ends"), "{}", mail.body);
+        mailbox.wait_for("ops@example.no", "Skjold security alert: sign_in_failure_spike").await;
     }
 }

@@ -56,7 +56,7 @@ pub(crate) const EMAIL_FIELD: &str = "email";
 /// The network a client address belongs to: /24 for IPv4, /48 for IPv6. Enough to tell
 /// "same office" from "other continent" in a session list, not enough to single out a
 /// person (data minimisation).
-fn ip_prefix(ip: IpAddr) -> String {
+pub(crate) fn ip_prefix(ip: IpAddr) -> String {
     match ip.to_canonical() {
         IpAddr::V4(v4) => {
             let [a, b, c, _] = v4.octets();

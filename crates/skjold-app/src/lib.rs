@@ -3,6 +3,7 @@
 //!
 //! Nothing here knows about HTTP: the `http` crate turns requests into these calls.
 
+mod alerts;
 mod api_tokens;
 mod audit;
 mod auth;
@@ -24,6 +25,7 @@ mod recovery;
 mod second_step;
 mod sign_in_guard;
 
+pub use alerts::SecurityAlert;
 pub use api_tokens::{AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
 pub use audit::{AuditPage, AuditQuery, MAX_AUDIT_PAGE};
 pub use auth::{Caller, IssuedSession, RequestMeta, SessionView};
@@ -38,10 +40,10 @@ pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics
 pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
-    AccountStore, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter, ContactStore,
-    JobClaims, KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore, Membership,
-    NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, RateCounters, Sealed,
-    SealedContact, SealedUserField, SecondStepStore, SignInGuardStore, StoreFailure,
+    AccountStore, AlertSink, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter,
+    ContactStore, JobClaims, KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore,
+    Membership, NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, RateCounters,
+    Sealed, SealedContact, SealedUserField, SecondStepStore, SignInGuardStore, StoreFailure,
     StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember, StoredSecondStep,
     StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
 };
@@ -84,6 +86,7 @@ pub struct AppParts {
     pub second_steps: Arc<dyn SecondStepStore>,
     pub rate_counters: Arc<dyn RateCounters>,
     pub sign_in_guard: Arc<dyn SignInGuardStore>,
+    pub alerts: Arc<dyn AlertSink>,
     pub jobs: Arc<dyn JobClaims>,
     /// Past this age the current master key is overdue for rotation (C2).
     pub max_key_age: time::Duration,
@@ -119,6 +122,7 @@ pub struct App {
     second_steps: Arc<dyn SecondStepStore>,
     rate_counters: Arc<dyn RateCounters>,
     sign_in_guard: Arc<dyn SignInGuardStore>,
+    alerts: Arc<dyn AlertSink>,
     jobs: Arc<dyn JobClaims>,
     max_key_age: time::Duration,
     master_keys: Arc<dyn MasterKeys>,
@@ -151,6 +155,7 @@ impl App {
             second_steps: parts.second_steps,
             rate_counters: parts.rate_counters,
             sign_in_guard: parts.sign_in_guard,
+            alerts: parts.alerts,
             jobs: parts.jobs,
             max_key_age: parts.max_key_age,
             master_keys: parts.master_keys,

@@ -593,6 +593,13 @@ impl TokenPurpose {
 
 /// Sends e-mail. The development sender prints to the terminal and is refused in
 /// production by the binary.
+/// Where security alerts go: the operator's webhook or mailbox (C14).
+#[async_trait]
+pub trait AlertSink: Send + Sync {
+    /// Delivers `alert`; the error says why not, for the log.
+    async fn send(&self, alert: &crate::alerts::SecurityAlert) -> Result<(), String>;
+}
+
 /// Attempt counters shared by every instance, for rate limits (C14).
 #[async_trait]
 pub trait RateCounters: Send + Sync {

@@ -18,7 +18,7 @@ use skjold_domain::UserId;
 use time::Duration;
 
 use crate::App;
-use crate::auth::RequestMeta;
+use crate::auth::{RequestMeta, ip_prefix};
 use crate::error::AppError;
 use crate::measures::RATE_LIMITED;
 use crate::ports::{StoredUser, TokenPurpose};
@@ -166,7 +166,16 @@ impl App {
             self.accounts
                 .record(self.audit("credential_stuffing_suspected", None, None, Some(meta)))
                 .await?;
+            self.raise_alert(
+                "credential_stuffing_suspected",
+                format!(
+                    "one client (network {}) failed {STUFFING_THRESHOLD} passwords within an hour; it is refused until the hour ends",
+                    ip_prefix(meta.ip)
+                ),
+            )
+            .await;
         }
+        self.count_towards_spike().await?;
         if let (Some(user), Some(UNRECOGNISED_CAP)) = (user, guard.reserved) {
             self.cap_reached(user.id, meta).await?;
         }
@@ -183,6 +192,13 @@ impl App {
                 Some(meta),
             ))
             .await?;
+        self.raise_alert(
+            "sign_in_locked_for_new_devices",
+            format!(
+                "user {user} had {UNRECOGNISED_CAP} failed passwords from unrecognised devices; new devices are refused until they sign in from a known one or reset the password"
+            ),
+        )
+        .await;
         let Some(email) = self.email_of(user).await? else {
             return Ok(());
         };

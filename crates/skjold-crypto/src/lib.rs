@@ -16,6 +16,7 @@ mod password_hash;
 mod recovery_code;
 mod token;
 mod totp;
+mod webhook;
 
 pub use blind_index::BlindIndex;
 pub use data_key::{AccountCipher, DataKey, DataKeyError};
@@ -28,3 +29,4 @@ pub use password_hash::{HashFailed, HashParams, HashParamsError, PasswordHashing
 pub use recovery_code::{hash_recovery_code, new_recovery_code};
 pub use token::{TokenHash, TokenKind, hash_token, new_token};
 pub use totp::{TotpError, TotpSecret};
+pub use webhook::sign_webhook;

@@ -1,0 +1,61 @@
+//! Security alerts (C14): events that someone should look at now, not in the next audit
+//! review: an account that stopped new devices after 100 failed passwords, a client
+//! stuffing stolen credentials, a spike of failed passwords across all accounts. They go
+//! to the operator through an [`AlertSink`] (a signed webhook, a mailbox, the log).
+
+use time::{Duration, OffsetDateTime};
+
+use crate::App;
+use crate::rate_limits::window_start;
+
+/// Failed passwords across all accounts within [`SPIKE_WINDOW`] that make a spike.
+const SPIKE_THRESHOLD: u64 = 50;
+const SPIKE_WINDOW: Duration = Duration::minutes(5);
+
+/// One alert, as the operator receives it.
+#[derive(Debug, Clone)]
+pub struct SecurityAlert {
+    /// A stable name for rules and dashboards, e.g. `credential_stuffing_suspected`.
+    pub event: &'static str,
+    pub at: OffsetDateTime,
+    /// One sentence for a person: what happened and what Skjold did about it.
+    pub summary: String,
+}
+
+impl App {
+    /// Sends an alert; a failure to deliver it is logged, never shown to the client
+    /// whose request raised it.
+    pub(crate) async fn raise_alert(&self, event: &'static str, summary: String) {
+        let alert = SecurityAlert {
+            event,
+            at: self.clock.now(),
+            summary,
+        };
+        tracing::warn!(event, summary = %alert.summary, "security alert");
+        if let Err(error) = self.alerts.send(&alert).await {
+            tracing::error!(event, %error, "delivering a security alert failed");
+        }
+    }
+
+    /// Counts a failed password towards the spike across all accounts; the failure that
+    /// reaches the threshold raises the alert, once per window.
+    pub(crate) async fn count_towards_spike(&self) -> Result<(), crate::AppError> {
+        let now = self.clock.now();
+        let bucket = self.blind_index.of("sign_in_failure_spike", "all");
+        let failures = self
+            .rate_counters
+            .hit(&bucket, window_start(now, SPIKE_WINDOW))
+            .await?;
+        if failures == SPIKE_THRESHOLD {
+            self.raise_alert(
+                "sign_in_failure_spike",
+                format!(
+                    "{SPIKE_THRESHOLD} failed passwords across all accounts within {} minutes",
+                    SPIKE_WINDOW.whole_minutes()
+                ),
+            )
+            .await;
+        }
+        Ok(())
+    }
+}

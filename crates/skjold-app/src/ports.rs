@@ -647,10 +647,20 @@ pub trait SignInGuardStore: Send + Sync {
         at: OffsetDateTime,
     ) -> Result<(), StoreFailure>;
     async fn clear_failures(&self, bucket: &[u8; 32]) -> Result<(), StoreFailure>;
-    /// Counts one more password check for an unrecognised device, in one statement;
-    /// the count since the last successful sign-in, this one included.
-    async fn count_unrecognised_failure(&self, user: UserId) -> Result<u64, StoreFailure>;
-    async fn clear_unrecognised_failures(&self, user: UserId) -> Result<(), StoreFailure>;
+    /// Counts one more password check for an unrecognised device at `at`, in one
+    /// statement; the count since it was last cleared, this one included.
+    async fn count_unrecognised_failure(
+        &self,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<u64, StoreFailure>;
+    /// Clears the count, but only if no unrecognised device tried since `quiet_since`
+    /// (`None`: whatever the last try).
+    async fn clear_unrecognised_failures(
+        &self,
+        user: UserId,
+        quiet_since: Option<OffsetDateTime>,
+    ) -> Result<(), StoreFailure>;
 }
 
 /// One of a user's second steps, as stored.

@@ -133,7 +133,9 @@ impl App {
         self.accounts.set_password_hash(user, &hash, true).await?;
         self.accounts.delete_all_sessions(user).await?;
         // The mailbox is proven: new devices may sign in again (the unlock link of C14).
-        self.sign_in_guard.clear_unrecognised_failures(user).await?;
+        self.sign_in_guard
+            .clear_unrecognised_failures(user, None)
+            .await?;
         self.accounts
             .record(self.audit("password_reset", None, Some(user), Some(meta)))
             .await?;

@@ -8,9 +8,10 @@
 //!   seconds (at most 15 minutes) after each further one: slow for a guesser, harmless
 //!   to the owner elsewhere;
 //! - an account takes at most 100 consecutive failures, across all clients: then
-//!   unrecognised devices are refused (before any password check) until the owner signs
-//!   in from a recognised device or follows the link mailed to them, which resets the
-//!   password. Reaching the cap is a security event, and the owner is told.
+//!   unrecognised devices are refused (before any password check) until the owner
+//!   follows the link mailed to them, which resets the password, or signs in from a
+//!   recognised device once the attempts have stopped for 15 minutes. Reaching the cap
+//!   is a security event, and the owner is told.
 
 use secrecy::SecretString;
 use skjold_crypto::{TokenKind, hash_token, new_token};
@@ -34,6 +35,9 @@ pub(crate) const UNRECOGNISED_CAP: u64 = 100;
 /// only one failure. A person mistyping does not come near.
 const STUFFING_THRESHOLD: u64 = 30;
 const STUFFING_WINDOW: Duration = Duration::hours(1);
+/// How long unrecognised devices must have stopped trying before a sign-in from a
+/// recognised device lifts the stop.
+const QUIET_BEFORE_LIFT: Duration = Duration::minutes(15);
 
 /// What the guard found out before the password is checked.
 #[derive(Debug)]
@@ -130,7 +134,7 @@ impl App {
             Some(user) if !guard.known_device => {
                 let taken = self
                     .sign_in_guard
-                    .count_unrecognised_failure(user.id)
+                    .count_unrecognised_failure(user.id, self.clock.now())
                     .await?;
                 guard.reserved = Some(taken);
                 Ok(taken > UNRECOGNISED_CAP)
@@ -214,17 +218,27 @@ impl App {
         Ok(())
     }
 
-    /// A right password: the account starts again from zero, and so does the pair,
-    /// unless a recognised device made it (that proves the device, not the client).
+    /// A right password. From an unrecognised device (possible only below the cap) the
+    /// pair and the account start again from zero. From a recognised device only the
+    /// account does, and only once unrecognised devices have been quiet for
+    /// [`QUIET_BEFORE_LIFT`]: the owner signing in during an attack must not hand the
+    /// attacker another hundred guesses.
     pub(crate) async fn sign_in_passed(
         &self,
         guard: &SignInGuard,
         user: UserId,
     ) -> Result<(), AppError> {
-        if !guard.known_device {
+        if guard.known_device {
+            let quiet_since = self.clock.now() - QUIET_BEFORE_LIFT;
+            self.sign_in_guard
+                .clear_unrecognised_failures(user, Some(quiet_since))
+                .await?;
+        } else {
             self.sign_in_guard.clear_failures(&guard.bucket).await?;
+            self.sign_in_guard
+                .clear_unrecognised_failures(user, None)
+                .await?;
         }
-        self.sign_in_guard.clear_unrecognised_failures(user).await?;
         Ok(())
     }
 

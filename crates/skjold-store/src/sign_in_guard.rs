@@ -104,13 +104,18 @@ impl SignInGuardStore for Database {
         })
     }
 
-    async fn count_unrecognised_failure(&self, user: UserId) -> Result<u64, StoreFailure> {
+    async fn count_unrecognised_failure(
+        &self,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<u64, StoreFailure> {
         let n: i64 = on_pool!(self, |pool| {
             sqlx::query_scalar(
-                "UPDATE users SET unrecognised_failures = unrecognised_failures + 1 \
-                 WHERE id = $1 RETURNING unrecognised_failures",
+                "UPDATE users SET unrecognised_failures = unrecognised_failures + 1, \
+                 last_unrecognised_attempt_at = $2 WHERE id = $1 RETURNING unrecognised_failures",
             )
             .bind(user.to_string())
+            .bind(secs(at))
             .fetch_one(pool)
             .await
             .map_err(failure)?
@@ -118,14 +123,24 @@ impl SignInGuardStore for Database {
         Ok(count(n))
     }
 
-    async fn clear_unrecognised_failures(&self, user: UserId) -> Result<(), StoreFailure> {
+    async fn clear_unrecognised_failures(
+        &self,
+        user: UserId,
+        quiet_since: Option<OffsetDateTime>,
+    ) -> Result<(), StoreFailure> {
+        // Without a bound, any time at all (the far future) counts as quiet.
+        let bound = quiet_since.map_or(i64::MAX, secs);
         on_pool!(self, |pool| {
-            sqlx::query("UPDATE users SET unrecognised_failures = 0 WHERE id = $1")
-                .bind(user.to_string())
-                .execute(pool)
-                .await
-                .map(|_| ())
-                .map_err(failure)
+            sqlx::query(
+                "UPDATE users SET unrecognised_failures = 0 WHERE id = $1 \
+                 AND (last_unrecognised_attempt_at IS NULL OR last_unrecognised_attempt_at < $2)",
+            )
+            .bind(user.to_string())
+            .bind(bound)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(failure)
         })
     }
 }

@@ -19,6 +19,8 @@ CREATE TABLE sign_in_failures (
     last_failure_at  INTEGER NOT NULL
 ) STRICT;
 
--- Consecutive failed passwords from unrecognised devices, across all clients; at 100
--- such devices are refused until a recognised one signs in (NIST SP 800-63B).
+-- Consecutive failed passwords from unrecognised devices, across all clients, and when
+-- the last came; at 100 such devices are refused until the owner resets the password or
+-- signs in from a recognised device once the attempts have stopped (NIST SP 800-63B).
 ALTER TABLE users ADD COLUMN unrecognised_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN last_unrecognised_attempt_at INTEGER;

@@ -7,6 +7,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::App;
 use crate::rate_limits::window_start;
+use crate::security_events::SecurityEvent;
 
 /// Failed passwords across all accounts within [`SPIKE_WINDOW`] that make a spike.
 const SPIKE_THRESHOLD: u64 = 50;
@@ -25,7 +26,8 @@ pub struct SecurityAlert {
 impl App {
     /// Sends an alert; a failure to deliver it is logged, never shown to the client
     /// whose request raised it.
-    pub(crate) async fn raise_alert(&self, event: &'static str, summary: String) {
+    pub(crate) async fn raise_alert(&self, event: SecurityEvent, summary: String) {
+        let event = event.as_str();
         let alert = SecurityAlert {
             event,
             at: self.clock.now(),
@@ -48,7 +50,7 @@ impl App {
             .await?;
         if failures == SPIKE_THRESHOLD {
             self.raise_alert(
-                "sign_in_failure_spike",
+                SecurityEvent::SignInFailureSpike,
                 format!(
                     "{SPIKE_THRESHOLD} failed passwords across all accounts within {} minutes",
                     SPIKE_WINDOW.whole_minutes()

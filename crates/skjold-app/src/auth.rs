@@ -14,6 +14,7 @@ use crate::ports::{
 };
 use crate::rate_limits::{AuthEndpoint, count_attempt};
 use crate::second_step::SignIn;
+use crate::security_events::SecurityEvent;
 
 /// Where a request came from, as far as the use cases care.
 #[derive(Debug, Clone)]
@@ -130,7 +131,12 @@ impl App {
         match created {
             Ok(()) => {
                 self.accounts
-                    .record(self.audit("signup", Some(account), Some(user), Some(meta)))
+                    .record(self.audit(
+                        SecurityEvent::SignUp.as_str(),
+                        Some(account),
+                        Some(user),
+                        Some(meta),
+                    ))
                     .await?;
                 self.send_verification(user, &email).await
             }
@@ -182,8 +188,7 @@ impl App {
                     self.sign_in_failed(&guard, user.as_ref(), meta).await?;
                 }
                 let actor = user.map(|u| u.id);
-                self.accounts
-                    .record(self.audit("login_failed", None, actor, Some(meta)))
+                self.security_event(SecurityEvent::LoginFailed, actor, meta)
                     .await?;
                 return Err(AppError::InvalidCredentials);
             }
@@ -216,8 +221,7 @@ impl App {
             issued.device_token = Some(self.new_device(user.id).await?);
         }
         count_attempt("success");
-        self.accounts
-            .record(self.audit("login", None, Some(user.id), Some(meta)))
+        self.security_event(SecurityEvent::Login, Some(user.id), meta)
             .await?;
         if let Some(email) = self.email_of(user.id).await? {
             let body = format!(
@@ -308,8 +312,7 @@ impl App {
     /// Ends the caller's session.
     pub async fn sign_out(&self, caller: Caller, meta: &RequestMeta) -> Result<(), AppError> {
         self.accounts.delete_session(caller.session_id).await?;
-        self.accounts
-            .record(self.audit("logout", None, Some(caller.user_id), Some(meta)))
+        self.security_event(SecurityEvent::Logout, Some(caller.user_id), meta)
             .await?;
         Ok(())
     }
@@ -342,8 +345,7 @@ impl App {
         if !self.accounts.delete_session_of(caller.user_id, id).await? {
             return Err(AppError::NotFound);
         }
-        self.accounts
-            .record(self.audit("session_revoked", None, Some(caller.user_id), Some(meta)))
+        self.security_event(SecurityEvent::SessionRevoked, Some(caller.user_id), meta)
             .await?;
         Ok(())
     }
@@ -358,8 +360,7 @@ impl App {
             .accounts
             .delete_other_sessions(caller.user_id, caller.session_id)
             .await?;
-        self.accounts
-            .record(self.audit("sessions_revoked", None, Some(caller.user_id), Some(meta)))
+        self.security_event(SecurityEvent::SessionsRevoked, Some(caller.user_id), meta)
             .await?;
         Ok(ended)
     }
@@ -444,7 +445,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
         let user = self.current_user(caller).await?;
-        self.check_current_password(&user, &current, "password_change_failed", meta)
+        self.check_current_password(&user, &current, SecurityEvent::PasswordChangeFailed, meta)
             .await?;
         let new = self.policy.check(new)?;
         let hash = self.hashes.hash(new.expose().to_owned()).await?;
@@ -453,8 +454,7 @@ impl App {
             .set_password_hash(user.id, &hash, true)
             .await?;
         let issued = self.reissue_session(caller, &user, stamp, meta).await?;
-        self.accounts
-            .record(self.audit("password_changed", None, Some(user.id), Some(meta)))
+        self.security_event(SecurityEvent::PasswordChanged, Some(user.id), meta)
             .await?;
         if let Some(email) = self.email_of(user.id).await? {
             self.mail(&email, "Your password was changed", "The password of your account was just changed. If this was not you, reset it now and contact us.").await;
@@ -468,7 +468,7 @@ impl App {
         &self,
         user: &StoredUser,
         password: &SecretString,
-        failed_action: &'static str,
+        failed_action: SecurityEvent,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
         let verification = self
@@ -479,8 +479,7 @@ impl App {
             )
             .await?;
         if verification == Verification::Mismatch {
-            self.accounts
-                .record(self.audit(failed_action, None, Some(user.id), Some(meta)))
+            self.security_event(failed_action, Some(user.id), meta)
                 .await?;
             return Err(AppError::WrongCurrentPassword);
         }

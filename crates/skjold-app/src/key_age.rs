@@ -5,6 +5,7 @@ use time::Duration;
 
 use crate::App;
 use crate::error::AppError;
+use crate::security_events::SecurityEvent;
 
 /// The job name under which instances share the daily check.
 const JOB: &str = "key_age_check";
@@ -26,7 +27,7 @@ impl App {
                 max_days = self.max_key_age.whole_days(),
                 "the master key is older than the maximum key age: run skjold keys rotate"
             );
-            let mut event = self.audit("key_age_exceeded", None, None, None);
+            let mut event = self.audit(SecurityEvent::KeyAgeExceeded.as_str(), None, None, None);
             event.detail = Some(format!(
                 "{{\"key\":\"{id}\",\"age_days\":{},\"max_days\":{}}}",
                 age.whole_days(),

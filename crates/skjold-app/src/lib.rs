@@ -23,6 +23,7 @@ mod profile;
 mod rate_limits;
 mod recovery;
 mod second_step;
+mod security_events;
 mod sign_in_guard;
 
 pub use alerts::SecurityAlert;
@@ -50,6 +51,7 @@ pub use ports::{
 pub use profile::{Me, ProfileChange};
 pub use rate_limits::AuthEndpoint;
 pub use second_step::{SecondStepEnabled, SignIn, TotpSetup};
+pub use security_events::SecurityEvent;
 
 use std::sync::Arc;
 

@@ -10,6 +10,7 @@ use crate::App;
 use crate::auth::{Caller, EMAIL_FIELD, IssuedSession, RequestMeta};
 use crate::error::AppError;
 use crate::ports::{Membership, PendingEmail, StoreFailure, StoredUser};
+use crate::security_events::SecurityEvent;
 
 pub(crate) const NAME_FIELD: &str = "name";
 /// How long the link that confirms a new address works.
@@ -92,7 +93,7 @@ impl App {
             let password = change.current_password.ok_or(AppError::InvalidInput(
                 "changing the e-mail address needs your current password",
             ))?;
-            self.check_current_password(&user, &password, "email_change_failed", meta)
+            self.check_current_password(&user, &password, SecurityEvent::EmailChangeFailed, meta)
                 .await?;
         }
         if let Some(name) = name {
@@ -145,8 +146,7 @@ impl App {
             self.mail(&current, "A change of your e-mail address was requested",
                 "Someone signed in to your account asked to move it to another e-mail address. It changes only when the new address confirms. If this was not you, change your password now.").await;
         }
-        self.accounts
-            .record(self.audit("email_change_requested", None, Some(user.id), Some(meta)))
+        self.security_event(SecurityEvent::EmailChangeRequested, Some(user.id), meta)
             .await?;
         Ok(())
     }
@@ -177,8 +177,7 @@ impl App {
             other => other?,
         };
         let issued = self.reissue_session(caller, &user, stamp, meta).await?;
-        self.accounts
-            .record(self.audit("email_changed", None, Some(user.id), Some(meta)))
+        self.security_event(SecurityEvent::EmailChanged, Some(user.id), meta)
             .await?;
         if let Some(old) = old {
             self.mail(&old, "Your e-mail address was changed",

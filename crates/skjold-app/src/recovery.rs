@@ -11,6 +11,7 @@ use crate::auth::RequestMeta;
 use crate::error::AppError;
 use crate::ports::TokenPurpose;
 use crate::rate_limits::AuthEndpoint;
+use crate::security_events::SecurityEvent;
 
 /// How long an e-mail verification link works.
 const VERIFY_EMAIL_LIFETIME: Duration = Duration::days(2);
@@ -75,8 +76,7 @@ impl App {
             .await?
             .ok_or(AppError::InvalidLink)?;
         self.accounts.mark_email_verified(user, now).await?;
-        self.accounts
-            .record(self.audit("email_verified", None, Some(user), Some(meta)))
+        self.security_event(SecurityEvent::EmailVerified, Some(user), meta)
             .await?;
         Ok(())
     }
@@ -103,8 +103,7 @@ impl App {
             link.expose_secret()
         );
         self.mail(&email, "Reset your password", &body).await;
-        self.accounts
-            .record(self.audit("password_reset_requested", None, Some(user.id), Some(meta)))
+        self.security_event(SecurityEvent::PasswordResetRequested, Some(user.id), meta)
             .await?;
         Ok(())
     }
@@ -136,8 +135,7 @@ impl App {
         self.sign_in_guard
             .clear_unrecognised_failures(user, None)
             .await?;
-        self.accounts
-            .record(self.audit("password_reset", None, Some(user), Some(meta)))
+        self.security_event(SecurityEvent::PasswordReset, Some(user), meta)
             .await?;
         if let Some(email) = self.email_of(user).await? {
             self.mail(&email, "Your password was changed", "The password of your account was just reset, and every session was signed out. If this was not you, contact us at once.").await;

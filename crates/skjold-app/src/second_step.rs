@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::permissions::{AccountScope, Operation};
 use crate::ports::{StoredSecondStep, StoredUser};
 use crate::rate_limits::{AuthEndpoint, count_attempt};
+use crate::security_events::SecurityEvent;
 
 /// How long a challenge waits for its code.
 const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
@@ -100,8 +101,7 @@ impl App {
         self.second_steps
             .create_challenge(&hash, user.id, self.clock.now() + CHALLENGE_LIFETIME)
             .await?;
-        self.accounts
-            .record(self.audit("login_second_step_asked", None, Some(user.id), Some(meta)))
+        self.security_event(SecurityEvent::LoginSecondStepAsked, Some(user.id), meta)
             .await?;
         Ok(SignIn::SecondStep { challenge, methods })
     }
@@ -171,8 +171,7 @@ impl App {
         if !accepted {
             count_attempt("wrong_code");
             self.second_steps.fail_challenge(&hash).await?;
-            self.accounts
-                .record(self.audit("second_step_failed", None, Some(user_id), Some(meta)))
+            self.security_event(SecurityEvent::SecondStepFailed, Some(user_id), meta)
                 .await?;
             return Err(AppError::InvalidCode);
         }
@@ -239,7 +238,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<TotpSetup, AppError> {
         let user = self.current_user(caller).await?;
-        self.check_current_password(&user, password, "second_step_change_failed", meta)
+        self.check_current_password(&user, password, SecurityEvent::SecondStepChangeFailed, meta)
             .await?;
         let secret = TotpSecret::generate().map_err(|e| AppError::unexpected(e.to_string()))?;
         let base32 = secret.to_base32();
@@ -308,7 +307,7 @@ impl App {
             None
         };
         let session = self
-            .second_step_changed(caller, &user, "second_step_enabled", meta)
+            .second_step_changed(caller, &user, SecurityEvent::SecondStepEnabled, meta)
             .await?;
         Ok(SecondStepEnabled {
             session,
@@ -326,7 +325,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
         let user = self.current_user(caller).await?;
-        self.check_current_password(&user, password, "second_step_change_failed", meta)
+        self.check_current_password(&user, password, SecurityEvent::SecondStepChangeFailed, meta)
             .await?;
         if !self
             .second_steps
@@ -335,7 +334,7 @@ impl App {
         {
             return Err(AppError::NotFound);
         }
-        self.second_step_changed(caller, &user, "second_step_removed", meta)
+        self.second_step_changed(caller, &user, SecurityEvent::SecondStepRemoved, meta)
             .await
     }
 
@@ -347,7 +346,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<Vec<SecretString>, AppError> {
         let user = self.current_user(caller).await?;
-        self.check_current_password(&user, password, "second_step_change_failed", meta)
+        self.check_current_password(&user, password, SecurityEvent::SecondStepChangeFailed, meta)
             .await?;
         let steps = self.second_steps.second_steps(user.id).await?;
         if !steps.iter().any(|s| s.confirmed) {
@@ -356,8 +355,7 @@ impl App {
             ));
         }
         let codes = self.replace_recovery_codes(user.id).await?;
-        self.accounts
-            .record(self.audit("recovery_codes_replaced", None, Some(user.id), Some(meta)))
+        self.security_event(SecurityEvent::RecoveryCodesReplaced, Some(user.id), meta)
             .await?;
         Ok(codes)
     }
@@ -383,14 +381,12 @@ impl App {
         &self,
         caller: Caller,
         user: &StoredUser,
-        action: &'static str,
+        event: SecurityEvent,
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
         let stamp = self.members_store.bump_security_stamp(user.id).await?;
         let session = self.reissue_session(caller, user, stamp, meta).await?;
-        self.accounts
-            .record(self.audit(action, None, Some(user.id), Some(meta)))
-            .await?;
+        self.security_event(event, Some(user.id), meta).await?;
         if let Some(email) = self.email_of(user.id).await? {
             self.mail(&email, "Your 2-step security changed", "The 2-step security of your account was just changed, and your other sessions were signed out. If this was not you, reset your password now and contact us.").await;
         }

@@ -24,6 +24,7 @@ use crate::error::AppError;
 use crate::measures::RATE_LIMITED;
 use crate::ports::{StoredUser, TokenPurpose};
 use crate::rate_limits::{client_key, seconds_until, window_start};
+use crate::security_events::SecurityEvent;
 
 /// Failures a (target, client) pair may make before it has to wait.
 const FREE_FAILURES: u64 = 5;
@@ -167,11 +168,10 @@ impl App {
             tracing::warn!(
                 "one client failed {STUFFING_THRESHOLD} passwords within an hour: credential stuffing suspected; it waits for the hour to end"
             );
-            self.accounts
-                .record(self.audit("credential_stuffing_suspected", None, None, Some(meta)))
+            self.security_event(SecurityEvent::CredentialStuffingSuspected, None, meta)
                 .await?;
             self.raise_alert(
-                "credential_stuffing_suspected",
+                SecurityEvent::CredentialStuffingSuspected,
                 format!(
                     "one client (network {}) failed {STUFFING_THRESHOLD} passwords within an hour; it is refused until the hour ends",
                     ip_prefix(meta.ip)
@@ -188,16 +188,10 @@ impl App {
 
     async fn cap_reached(&self, user: UserId, meta: &RequestMeta) -> Result<(), AppError> {
         tracing::warn!(%user, "sign-in from new devices stopped after {UNRECOGNISED_CAP} failed passwords");
-        self.accounts
-            .record(self.audit(
-                "sign_in_locked_for_new_devices",
-                None,
-                Some(user),
-                Some(meta),
-            ))
+        self.security_event(SecurityEvent::SignInLockedForNewDevices, Some(user), meta)
             .await?;
         self.raise_alert(
-            "sign_in_locked_for_new_devices",
+            SecurityEvent::SignInLockedForNewDevices,
             format!(
                 "user {user} had {UNRECOGNISED_CAP} failed passwords from unrecognised devices; new devices are refused until they sign in from a known one or reset the password"
             ),

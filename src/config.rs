@@ -11,7 +11,7 @@ use skjold_app::SessionSettings;
 use skjold_crypto::{HashParams, PasswordHashing};
 use skjold_domain::{Environment, PasswordPolicy};
 
-use crate::settings::{KmsKind, LogFormat, MailerKind, Settings, SmtpTls};
+use crate::settings::{KmsKind, LogFormat, MailerKind, Settings, SmsProviderKind, SmtpTls};
 
 /// Where the database lives.
 #[derive(Debug, Clone)]
@@ -61,6 +61,7 @@ pub struct ServeConfig {
     /// `None`: `https://localhost:<the bound HTTPS port>`.
     pub public_url: Option<String>,
     pub alerts: AlertConfig,
+    pub sms: SmsConfig,
 }
 
 /// Where the master keys that wrap account data keys live.
@@ -73,6 +74,24 @@ pub enum KmsConfig {
         addr: String,
         key: String,
         token_file: PathBuf,
+    },
+}
+
+/// How codes are sent by text message.
+#[derive(Debug, Clone)]
+pub enum SmsConfig {
+    /// Not offered.
+    Off,
+    Console,
+    Twilio {
+        api_url: String,
+        account_sid: String,
+        auth_token_file: PathBuf,
+        from: String,
+    },
+    Webhook {
+        url: String,
+        secret_file: PathBuf,
     },
 }
 
@@ -110,6 +129,7 @@ impl ServeConfig {
         let mail = mail_config(&s, environment)?;
         let kms = kms_config(&s)?;
         let alerts = alert_config(&s)?;
+        let sms = sms_config(&s, environment)?;
         let listen = s.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8443)));
         let redirect_listen = s
             .redirect_listen
@@ -220,6 +240,7 @@ impl ServeConfig {
             mail,
             public_url,
             alerts,
+            sms,
         })
     }
 }
@@ -352,6 +373,56 @@ fn alert_config(s: &Settings) -> anyhow::Result<AlertConfig> {
     })
 }
 
+/// The SMS settings, checked: each provider needs its settings, speaks TLS unless on
+/// this host, and the console is refused in production.
+fn sms_config(s: &Settings, environment: Environment) -> anyhow::Result<SmsConfig> {
+    let default = match environment {
+        Environment::Development | Environment::Test => Some(SmsProviderKind::Console),
+        Environment::Staging | Environment::Production => None,
+    };
+    match s.sms_provider.or(default) {
+        None => Ok(SmsConfig::Off),
+        Some(SmsProviderKind::Console) if environment == Environment::Production => bail!(
+            "the console SMS provider prints sign-in codes to the terminal and is refused in \
+             production; set sms_provider = \"twilio\" or \"webhook\""
+        ),
+        Some(SmsProviderKind::Console) => Ok(SmsConfig::Console),
+        Some(SmsProviderKind::Twilio) => {
+            let (Some(sid), Some(token), Some(from)) = (
+                &s.twilio_account_sid,
+                &s.twilio_auth_token_file,
+                &s.twilio_from,
+            ) else {
+                bail!(
+                    "sms_provider = twilio needs twilio_account_sid, twilio_auth_token_file and \
+                     twilio_from"
+                );
+            };
+            let api_url = s
+                .twilio_api_url
+                .clone()
+                .unwrap_or_else(|| "https://api.twilio.com".to_owned());
+            https_or_loopback("twilio_api_url", &api_url)?;
+            Ok(SmsConfig::Twilio {
+                api_url,
+                account_sid: sid.clone(),
+                auth_token_file: token.clone(),
+                from: from.clone(),
+            })
+        }
+        Some(SmsProviderKind::Webhook) => {
+            let (Some(url), Some(secret)) = (&s.sms_webhook_url, &s.sms_webhook_secret_file) else {
+                bail!("sms_provider = webhook needs sms_webhook_url and sms_webhook_secret_file");
+            };
+            https_or_loopback("sms_webhook_url", url)?;
+            Ok(SmsConfig::Webhook {
+                url: url.clone(),
+                secret_file: secret.clone(),
+            })
+        }
+    }
+}
+
 /// The default maximum age of the current master key, in days.
 pub const DEFAULT_MAX_KEY_AGE_DAYS: u32 = 90;
 
@@ -406,6 +477,32 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("vault_addr and vault_token_file"), "{err}");
+    }
+
+    #[test]
+    fn text_messages_need_a_real_provider_in_production() {
+        let production = |provider: Option<SmsProviderKind>| Settings {
+            environment: Some(Environment::Production),
+            smtp_host: Some("mail.example.com".to_owned()),
+            sms_provider: provider,
+            ..Settings::default()
+        };
+        assert!(matches!(
+            resolve(production(None)).unwrap().sms,
+            SmsConfig::Off
+        ));
+        let err = resolve(production(Some(SmsProviderKind::Console)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("refused in production"), "{err}");
+        let err = resolve(production(Some(SmsProviderKind::Twilio)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("twilio_account_sid"), "{err}");
+        assert!(matches!(
+            resolve(Settings::default()).unwrap().sms,
+            SmsConfig::Console
+        ));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod mailer;
 mod metrics;
 mod serve;
 mod settings;
+mod sms;
 mod telemetry;
 mod vault;
 

@@ -157,6 +157,8 @@ pub(crate) fn build_app(
         clock,
         mailer: Arc::clone(&mailer),
         alerts: Arc::new(Alerts::new(&config.alerts, mailer)?),
+        sms_codes: Arc::new(database.clone()),
+        sms: crate::sms::from_config(&config.sms)?.map(Arc::from),
         public_url,
         hashes: HashPool::new(
             PasswordHashing::new(config.hash_params)?,

@@ -195,6 +195,35 @@ pub struct Settings {
     /// The operator's e-mail address: security alerts are mailed there [default: none]
     #[arg(long, env = "SKJOLD_OPERATOR_EMAIL", value_name = "ADDRESS")]
     pub operator_email: Option<String>,
+
+    /// How codes are sent by text message: console (prints them; development and test
+    /// only), twilio or webhook [default: console in development and test, else none]
+    #[arg(long, env = "SKJOLD_SMS_PROVIDER", value_name = "PROVIDER")]
+    pub sms_provider: Option<SmsProviderKind>,
+
+    /// Twilio account SID, with sms_provider = twilio
+    #[arg(long, env = "SKJOLD_TWILIO_ACCOUNT_SID", value_name = "SID")]
+    pub twilio_account_sid: Option<String>,
+
+    /// File holding the Twilio auth token
+    #[arg(long, env = "SKJOLD_TWILIO_AUTH_TOKEN_FILE", value_name = "FILE")]
+    pub twilio_auth_token_file: Option<PathBuf>,
+
+    /// Sender id or number of text messages sent through Twilio
+    #[arg(long, env = "SKJOLD_TWILIO_FROM", value_name = "SENDER")]
+    pub twilio_from: Option<String>,
+
+    /// Base URL of the Twilio-compatible API [default: https://api.twilio.com]
+    #[arg(long, env = "SKJOLD_TWILIO_API_URL", value_name = "URL")]
+    pub twilio_api_url: Option<String>,
+
+    /// Where text messages are POSTed as signed JSON, with sms_provider = webhook
+    #[arg(long, env = "SKJOLD_SMS_WEBHOOK_URL", value_name = "URL")]
+    pub sms_webhook_url: Option<String>,
+
+    /// File holding the shared secret that signs SMS webhooks
+    #[arg(long, env = "SKJOLD_SMS_WEBHOOK_SECRET_FILE", value_name = "FILE")]
+    pub sms_webhook_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -202,6 +231,14 @@ pub struct Settings {
 pub enum KmsKind {
     Keyring,
     Vault,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProviderKind {
+    Console,
+    Twilio,
+    Webhook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -276,6 +313,15 @@ impl Settings {
                 .alert_webhook_secret_file
                 .or(lower.alert_webhook_secret_file),
             operator_email: self.operator_email.or(lower.operator_email),
+            sms_provider: self.sms_provider.or(lower.sms_provider),
+            twilio_account_sid: self.twilio_account_sid.or(lower.twilio_account_sid),
+            twilio_auth_token_file: self.twilio_auth_token_file.or(lower.twilio_auth_token_file),
+            twilio_from: self.twilio_from.or(lower.twilio_from),
+            twilio_api_url: self.twilio_api_url.or(lower.twilio_api_url),
+            sms_webhook_url: self.sms_webhook_url.or(lower.sms_webhook_url),
+            sms_webhook_secret_file: self
+                .sms_webhook_secret_file
+                .or(lower.sms_webhook_secret_file),
         }
     }
 

@@ -28,6 +28,7 @@ mod rate_limits;
 mod recovery;
 mod redirect;
 mod second_step;
+mod sms;
 mod startup;
 mod storage;
 mod tls;

@@ -47,6 +47,9 @@ pub enum AppError {
     /// The current password given for a change was wrong.
     #[error("the current password is wrong")]
     WrongCurrentPassword,
+    /// A text message could not be sent after retries; no provider detail is given.
+    #[error("the text message could not be sent; try again in a minute, or use another method")]
+    SmsNotSent,
     /// For the operator's log, never for the client.
     #[error("unexpected failure: {0}")]
     Unexpected(String),

@@ -25,6 +25,7 @@ mod recovery;
 mod second_step;
 mod security_events;
 mod sign_in_guard;
+mod sms;
 
 pub use alerts::SecurityAlert;
 pub use api_tokens::{AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
@@ -44,14 +45,15 @@ pub use ports::{
     AccountStore, AlertSink, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter,
     ContactStore, JobClaims, KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore,
     Membership, NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, RateCounters,
-    Sealed, SealedContact, SealedUserField, SecondStepStore, SignInGuardStore, StoreFailure,
-    StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember, StoredSecondStep,
-    StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
+    Sealed, SealedContact, SealedUserField, SecondStepStore, SignInGuardStore, SmsCodeStore,
+    SmsPurpose, SmsSender, StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent,
+    StoredMember, StoredSecondStep, StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
 };
 pub use profile::{Me, ProfileChange};
 pub use rate_limits::AuthEndpoint;
 pub use second_step::{SecondStepEnabled, SignIn, TotpSetup};
 pub use security_events::SecurityEvent;
+pub use sms::SMS_RISK;
 
 use std::sync::Arc;
 
@@ -89,6 +91,9 @@ pub struct AppParts {
     pub rate_counters: Arc<dyn RateCounters>,
     pub sign_in_guard: Arc<dyn SignInGuardStore>,
     pub alerts: Arc<dyn AlertSink>,
+    pub sms_codes: Arc<dyn SmsCodeStore>,
+    /// `None`: text-message codes are not offered on this instance.
+    pub sms: Option<Arc<dyn SmsSender>>,
     pub jobs: Arc<dyn JobClaims>,
     /// Past this age the current master key is overdue for rotation (C2).
     pub max_key_age: time::Duration,
@@ -125,6 +130,8 @@ pub struct App {
     rate_counters: Arc<dyn RateCounters>,
     sign_in_guard: Arc<dyn SignInGuardStore>,
     alerts: Arc<dyn AlertSink>,
+    sms_codes: Arc<dyn SmsCodeStore>,
+    sms: Option<Arc<dyn SmsSender>>,
     jobs: Arc<dyn JobClaims>,
     max_key_age: time::Duration,
     master_keys: Arc<dyn MasterKeys>,
@@ -158,6 +165,8 @@ impl App {
             rate_counters: parts.rate_counters,
             sign_in_guard: parts.sign_in_guard,
             alerts: parts.alerts,
+            sms_codes: parts.sms_codes,
+            sms: parts.sms,
             jobs: parts.jobs,
             max_key_age: parts.max_key_age,
             master_keys: parts.master_keys,

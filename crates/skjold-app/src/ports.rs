@@ -593,6 +593,64 @@ impl TokenPurpose {
 
 /// Sends e-mail. The development sender prints to the terminal and is refused in
 /// production by the binary.
+/// What a text-message code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsPurpose {
+    /// Proving a newly added phone number.
+    ConfirmPhone,
+    /// The second step of one sign-in.
+    SignIn,
+}
+
+impl SmsPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmsPurpose::ConfirmPhone => "confirm_phone",
+            SmsPurpose::SignIn => "sign_in",
+        }
+    }
+}
+
+/// Text-message codes and when they were sent (C13).
+#[async_trait]
+pub trait SmsCodeStore: Send + Sync {
+    /// Stores the code of `purpose` for `user` (replacing an earlier one), bound to
+    /// `challenge` if it is for a sign-in.
+    async fn put_sms_code(
+        &self,
+        user: UserId,
+        purpose: SmsPurpose,
+        challenge: Option<&TokenHash>,
+        mac: &[u8; 32],
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreFailure>;
+    /// Spends the code if `mac`, `challenge`, the time and the tries all fit, in one
+    /// statement; otherwise counts a try. Whether it was spent.
+    async fn spend_sms_code(
+        &self,
+        user: UserId,
+        purpose: SmsPurpose,
+        challenge: Option<&TokenHash>,
+        mac: &[u8; 32],
+        now: OffsetDateTime,
+        max_tries: u32,
+    ) -> Result<bool, StoreFailure>;
+    async fn record_sms_send(&self, user: UserId, at: OffsetDateTime) -> Result<(), StoreFailure>;
+    /// How many codes were sent to `user` since `since`, and when the last was.
+    async fn sms_sends_since(
+        &self,
+        user: UserId,
+        since: OffsetDateTime,
+    ) -> Result<(u64, Option<OffsetDateTime>), StoreFailure>;
+}
+
+/// Sends text messages through a provider (C13).
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    /// Sends `text` to `to` (E.164); the error says why not, for the log only.
+    async fn send(&self, to: &str, text: &str) -> Result<(), String>;
+}
+
 /// Where security alerts go: the operator's webhook or mailbox (C14).
 #[async_trait]
 pub trait AlertSink: Send + Sync {

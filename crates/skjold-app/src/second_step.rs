@@ -9,7 +9,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use skjold_crypto::{
-    TokenKind, TotpSecret, hash_recovery_code, hash_token, new_recovery_code, new_token,
+    TokenHash, TokenKind, TotpSecret, hash_recovery_code, hash_token, new_recovery_code, new_token,
 };
 use skjold_domain::{AccountId, SecondStepMethod, UserId};
 use time::Duration;
@@ -18,6 +18,7 @@ use crate::App;
 use crate::auth::{Caller, IssuedSession, RequestMeta};
 use crate::error::AppError;
 use crate::permissions::{AccountScope, Operation};
+use crate::ports::SmsPurpose;
 use crate::ports::{StoredSecondStep, StoredUser};
 use crate::rate_limits::{AuthEndpoint, count_attempt};
 use crate::security_events::SecurityEvent;
@@ -103,6 +104,16 @@ impl App {
             .await?;
         self.security_event(SecurityEvent::LoginSecondStepAsked, Some(user.id), meta)
             .await?;
+        if let Some(phone) = self.confirmed_phone(user.id).await? {
+            // A code that cannot be sent now (limits, provider) leaves the challenge to
+            // the other methods; the user is not told which, as no one is signed in.
+            if let Err(error) = self
+                .send_code(user.id, &phone, SmsPurpose::SignIn, Some(&hash))
+                .await
+            {
+                tracing::warn!(%error, "no sign-in code was sent by text message");
+            }
+        }
         Ok(SignIn::SecondStep { challenge, methods })
     }
 
@@ -167,7 +178,7 @@ impl App {
         else {
             return Err(AppError::InvalidCode);
         };
-        let accepted = self.check_code(user_id, code).await?;
+        let accepted = self.check_code(user_id, &hash, code).await?;
         if !accepted {
             count_attempt("wrong_code");
             self.second_steps.fail_challenge(&hash).await?;
@@ -187,14 +198,26 @@ impl App {
         self.finish_sign_in(&user, false, meta).await
     }
 
-    /// Whether `code` is a right, unused TOTP code or recovery code of `user`; spends it.
-    async fn check_code(&self, user: UserId, code: &str) -> Result<bool, AppError> {
+    /// Whether `code` is a right, unused code of `user` for this challenge: a recovery
+    /// code, the text-message code sent for it, or a TOTP code; spends it.
+    async fn check_code(
+        &self,
+        user: UserId,
+        challenge: &TokenHash,
+        code: &str,
+    ) -> Result<bool, AppError> {
         let code = code.trim();
         if let Some(hash) = hash_recovery_code(code) {
             return Ok(self
                 .second_steps
                 .use_recovery_code(user, &hash, self.clock.now())
                 .await?);
+        }
+        if self
+            .spend_code(user, SmsPurpose::SignIn, Some(challenge), code)
+            .await?
+        {
+            return Ok(true);
         }
         let steps = self.second_steps.second_steps(user).await?;
         let Some(totp) = steps
@@ -301,13 +324,24 @@ impl App {
                 "there is no authenticator app being set up: start again",
             ));
         }
+        self.second_step_enabled(caller, &user, meta).await
+    }
+
+    /// What follows the confirmation of any second step: the first recovery codes if
+    /// the user has none, and [`App::second_step_changed`].
+    pub(crate) async fn second_step_enabled(
+        &self,
+        caller: Caller,
+        user: &StoredUser,
+        meta: &RequestMeta,
+    ) -> Result<SecondStepEnabled, AppError> {
         let recovery_codes = if self.second_steps.recovery_codes_left(user.id).await? == 0 {
             Some(self.replace_recovery_codes(user.id).await?)
         } else {
             None
         };
         let session = self
-            .second_step_changed(caller, &user, SecurityEvent::SecondStepEnabled, meta)
+            .second_step_changed(caller, user, SecurityEvent::SecondStepEnabled, meta)
             .await?;
         Ok(SecondStepEnabled {
             session,

@@ -12,6 +12,7 @@ mod field_cipher;
 mod file_mode;
 mod keyring;
 mod master_key;
+mod numeric_code;
 mod password_hash;
 mod recovery_code;
 mod token;
@@ -25,6 +26,7 @@ pub use dev_certificate::{DevCertificate, DevCertificateError, ensure_dev_certif
 pub use field_cipher::{FieldCipher, FieldCipherError, FieldContext};
 pub use keyring::{Keyring, KeyringError, ensure_apart};
 pub use master_key::{KeyInfo, MasterKey};
+pub use numeric_code::new_numeric_code;
 pub use password_hash::{HashFailed, HashParams, HashParamsError, PasswordHashing, Verification};
 pub use recovery_code::{hash_recovery_code, new_recovery_code};
 pub use token::{TokenHash, TokenKind, hash_token, new_token};

@@ -29,6 +29,8 @@ pub enum Problem {
     VerificationRequired,
     /// The account requires 2-step security of its members.
     SecondStepRequired,
+    /// A text message could not be sent.
+    SmsNotSent,
     /// Too many attempts; the number is `Retry-After`, in seconds.
     TooManyRequests(u64),
     /// A cookie-authenticated change that did not come from this site (CSRF).
@@ -66,6 +68,7 @@ impl Problem {
             | Problem::SecondStepRequired => StatusCode::FORBIDDEN,
             Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Problem::SmsNotSent => StatusCode::SERVICE_UNAVAILABLE,
             Problem::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +106,10 @@ impl Problem {
             Problem::VerificationRequired => (
                 "urn:skjold:problem:verification-required",
                 "Confirm your e-mail address first: follow the link we sent you",
+            ),
+            Problem::SmsNotSent => (
+                "urn:skjold:problem:sms-not-sent",
+                "The text message could not be sent; try again in a minute, or use another method",
             ),
             Problem::TooManyRequests(_) => (
                 "urn:skjold:problem:too-many-requests",
@@ -181,6 +188,7 @@ impl From<AppError> for Problem {
             AppError::VerificationRequired => Problem::VerificationRequired,
             AppError::SecondStepRequired => Problem::SecondStepRequired,
             AppError::RateLimited { retry_after } => Problem::TooManyRequests(retry_after),
+            AppError::SmsNotSent => Problem::SmsNotSent,
             AppError::InvalidInput(text) => Problem::Invalid(text.to_owned()),
             AppError::Unauthenticated => Problem::Unauthenticated,
             AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,

@@ -12,7 +12,7 @@ use crate::sql::{failure, on_pool, parse, version_of};
 
 /// The fields sealed directly under a master key, one query each: the place, and a
 /// SELECT of (user id, sealed, key id, token hash or NULL) with `$1` the current key id.
-const USER_FIELDS: [(&str, &str); 4] = [
+const USER_FIELDS: [(&str, &str); 5] = [
     (
         "email",
         "SELECT id, email_sealed, email_key_id, NULL FROM users WHERE email_key_id <> $1",
@@ -26,6 +26,11 @@ const USER_FIELDS: [(&str, &str); 4] = [
         "pending",
         "SELECT user_id, new_email_sealed, email_key_id, token_hash FROM email_changes \
          WHERE email_key_id <> $1",
+    ),
+    (
+        "sms",
+        "SELECT user_id, secret_sealed, key_id, NULL FROM second_steps \
+         WHERE method = 'sms' AND key_id <> $1",
     ),
     (
         "totp",
@@ -43,6 +48,9 @@ fn user_field(place: &str, row: UserFieldRow) -> Result<SealedUserField, StoreFa
         ("name", _) => UserFieldPlace::Name,
         ("totp", _) => UserFieldPlace::SecondStep {
             method: SecondStepMethod::Totp,
+        },
+        ("sms", _) => UserFieldPlace::SecondStep {
+            method: SecondStepMethod::Sms,
         },
         (_, Some(token_hash)) => UserFieldPlace::PendingEmail { token_hash },
         (_, None) => return Err(StoreFailure::Other("email change without token".into())),

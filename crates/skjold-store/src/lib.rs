@@ -17,6 +17,7 @@ mod rate_limits;
 mod rekey;
 mod second_steps;
 mod sign_in_guard;
+mod sms_codes;
 mod sql;
 
 pub use database::{Database, PostgresTarget, SqliteTarget};

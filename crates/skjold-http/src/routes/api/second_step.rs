@@ -24,7 +24,7 @@ pub(super) struct PasswordConfirmation {
 
 #[derive(Deserialize, ToSchema)]
 pub(super) struct CodeConfirmation {
-    /// The 6 digits the authenticator app shows now.
+    /// The 6 digits the authenticator app shows now, or that the text message brought.
     code: String,
 }
 
@@ -157,6 +157,102 @@ pub(super) async fn delete_totp(
     body: ApiJson<PasswordConfirmation>,
 ) -> Result<Response, Problem> {
     delete_second_step(state, meta, caller, Path("totp".to_owned()), body).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct PhoneSetup {
+    /// E.164 (`+4791234567`) or a Norwegian number.
+    phone: String,
+    #[schema(value_type = String, format = Password)]
+    password: SecretString,
+}
+
+/// The answer to adding a phone: a code was sent; the risk, said once.
+#[derive(Serialize, ToSchema)]
+pub(super) struct SmsSetupBody {
+    /// One sentence on what text-message codes do not protect against.
+    risk: &'static str,
+    /// The stronger method to set up as well.
+    stronger_option: &'static str,
+}
+
+/// `POST /api/v1/me/second-step/sms`: adds a phone number and sends it a code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/second-step/sms",
+    tag = "me",
+    request_body = PhoneSetup,
+    responses(
+        (status = 202, description = "A code was sent to the phone; confirm it", body = SmsSetupBody),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Not a phone number, a phone already set up, or no text messages on this server", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "A code was sent less than 30 s ago, or ten this hour", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "The text message could not be sent", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn post_sms(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<PhoneSetup>,
+) -> Result<Response, Problem> {
+    let risk = app
+        .begin_sms(caller, &body.phone, &body.password, &meta)
+        .await?;
+    let body = SmsSetupBody {
+        risk,
+        stronger_option: "totp",
+    };
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// `POST /api/v1/me/second-step/sms/confirm`: every sign-in sends a code from now on.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/second-step/sms/confirm",
+    tag = "me",
+    request_body = CodeConfirmation,
+    responses(
+        (status = 201, description = "On; every other session ended, this one replaced; recovery codes if there were none", body = SessionCreated),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "The code is not right or has expired", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn post_sms_confirm(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<CodeConfirmation>,
+) -> Result<Response, Problem> {
+    let enabled = app.confirm_sms(caller, &body.code, &meta).await?;
+    session_created_with(enabled.session, enabled.recovery_codes)
+}
+
+/// `DELETE /api/v1/me/second-step/sms`: [`delete_second_step`] for `sms`, whose path is
+/// also the set-up's.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/second-step/sms",
+    tag = "me",
+    request_body = PasswordConfirmation,
+    responses(
+        (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No phone number is set up", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn delete_sms(
+    state: State<App>,
+    meta: Meta,
+    caller: Authenticated,
+    body: ApiJson<PasswordConfirmation>,
+) -> Result<Response, Problem> {
+    delete_second_step(state, meta, caller, Path("sms".to_owned()), body).await
 }
 
 /// `POST /api/v1/me/recovery-codes`: ten new recovery codes; the old ones stop working.

@@ -1,0 +1,21 @@
+-- Codes sent by text message (C13). Only a keyed HMAC of each code is kept (six digits
+-- could otherwise be tried offline), bound to what asked for it: the confirmation of a
+-- new phone number, or one sign-in challenge. One live code per user and purpose; a
+-- right code deletes its row, a wrong one counts a try.
+CREATE TABLE sms_codes (
+    user_id         TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    purpose         TEXT NOT NULL CHECK (purpose IN ('confirm_phone', 'sign_in')),
+    challenge_hash  BLOB,
+    code_mac        BLOB NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    tries           INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, purpose)
+) STRICT;
+
+-- When codes were sent to each user, for the send limits (one per 30 s, ten an hour).
+CREATE TABLE sms_sends (
+    user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    sent_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX sms_sends_by_user ON sms_sends (user_id, sent_at);

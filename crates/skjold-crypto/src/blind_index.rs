@@ -2,9 +2,8 @@
 //! be looked up by equality (sign in by e-mail) without storing the value in clear. Without
 //! the key, the index reveals nothing and cannot be brute-forced from a dictionary.
 
-use hmac::{Hmac, KeyInit, Mac};
+use crate::mac::hmac_sha256;
 use secrecy::{ExposeSecret, SecretBox};
-use sha2::Sha256;
 
 use crate::derive::derive_key;
 use crate::master_key::{KEY_LEN, MasterKey};
@@ -39,12 +38,9 @@ impl BlindIndex {
     /// The index of `value` in `field` (the field name keeps equal values in different
     /// fields from having equal indexes).
     pub fn of(&self, field: &str, value: &str) -> [u8; 32] {
-        // HMAC takes keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.key.expose_secret())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-        mac.update(field.as_bytes());
-        mac.update(&[0]);
-        mac.update(value.as_bytes());
-        mac.finalize().into_bytes().into()
+        hmac_sha256(
+            self.key.expose_secret(),
+            &[field.as_bytes(), &[0], value.as_bytes()],
+        )
     }
 }

@@ -11,6 +11,7 @@ mod dev_certificate;
 mod field_cipher;
 mod file_mode;
 mod keyring;
+mod mac;
 mod master_key;
 mod numeric_code;
 mod password_hash;

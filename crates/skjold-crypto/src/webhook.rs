@@ -3,18 +3,11 @@
 //! receiver recomputes it with the shared secret and refuses a stale timestamp, so a
 //! captured request can neither be altered nor replayed later.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use crate::mac::hmac_sha256;
 
 /// The value of the `Skjold-Signature` header for `body` sent at `timestamp`.
 pub fn sign_webhook(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    // HMAC takes keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
+    let digest = hmac_sha256(secret, &[timestamp.to_string().as_bytes(), b".", body]);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("t={timestamp},v1={hex}")
 }

@@ -3,17 +3,15 @@
 //! `skjold_crypto::sign_webhook`), and/or the operator's mailbox. Delivery failures are
 //! logged by the caller; the log has every alert in any case.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use skjold_app::{AlertSink, Mailer, SecurityAlert};
-use skjold_crypto::sign_webhook;
 use skjold_domain::EmailAddress;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::AlertConfig;
+use crate::outbound::{http_client, post_signed_json, read_secret_file};
 
 /// A receiver of signed alert webhooks.
 struct Webhook {
@@ -38,37 +36,14 @@ impl std::fmt::Debug for Alerts {
     }
 }
 
-fn read_secret(file: &Path) -> anyhow::Result<SecretString> {
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).with_context(|| {
-        format!(
-            "cannot read the alert webhook secret file {}",
-            file.display()
-        )
-    })?);
-    let secret = text.trim();
-    anyhow::ensure!(
-        secret.len() >= 16,
-        "the alert webhook secret in {} is shorter than 16 characters; use a long random one",
-        file.display()
-    );
-    Ok(SecretString::from(secret.to_owned()))
-}
-
 impl Alerts {
     pub fn new(config: &AlertConfig, mailer: Arc<dyn Mailer>) -> anyhow::Result<Alerts> {
         let webhook = match &config.webhook {
-            Some((url, secret_file)) => {
-                // reqwest is built without a bundled crypto provider: Skjold uses ring only.
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                Some(Webhook {
-                    client: reqwest::Client::builder()
-                        .timeout(std::time::Duration::from_secs(10))
-                        .build()
-                        .context("cannot build the HTTP client for alert webhooks")?,
-                    url: url.clone(),
-                    secret: read_secret(secret_file)?,
-                })
-            }
+            Some((url, secret_file)) => Some(Webhook {
+                client: http_client("alert webhooks")?,
+                url: url.clone(),
+                secret: read_secret_file(secret_file, "alert webhook secret", 16)?,
+            }),
             None => None,
         };
         Ok(Alerts {
@@ -89,24 +64,7 @@ impl AlertSink for Alerts {
                 "summary": alert.summary,
             })
             .to_string();
-            let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-            let signature = sign_webhook(
-                hook.secret.expose_secret().as_bytes(),
-                timestamp,
-                body.as_bytes(),
-            );
-            let response = hook
-                .client
-                .post(&hook.url)
-                .header("content-type", "application/json")
-                .header("skjold-signature", signature)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| format!("alert webhook: {e}"))?;
-            if !response.status().is_success() {
-                return Err(format!("alert webhook answered {}", response.status()));
-            }
+            post_signed_json(&hook.client, &hook.url, &hook.secret, body, "alert webhook").await?;
         }
         if let Some((to, mailer)) = &self.operator {
             let subject = format!("Skjold security alert: {}", alert.event);

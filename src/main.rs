@@ -9,6 +9,7 @@ mod embedded;
 mod keys;
 mod mailer;
 mod metrics;
+mod outbound;
 mod serve;
 mod settings;
 mod sms;

@@ -9,31 +9,12 @@
 //! Errors say what failed for the log; the user only hears that sending failed.
 
 use std::io::Write;
-use std::path::Path;
 
-use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use skjold_app::SmsSender;
-use skjold_crypto::sign_webhook;
 
 use crate::config::SmsConfig;
-
-fn http_client() -> anyhow::Result<reqwest::Client> {
-    // reqwest is built without a bundled crypto provider: Skjold uses ring only.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .context("cannot build the HTTP client for text messages")
-}
-
-fn read_secret(file: &Path, what: &str) -> anyhow::Result<SecretString> {
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read the {what} file {}", file.display()))?,
-    );
-    Ok(SecretString::from(text.trim().to_owned()))
-}
+use crate::outbound::{failure, http_client, post_signed_json, read_secret_file};
 
 /// The sender `config` names, or `None` where text messages are off.
 pub fn from_config(config: &SmsConfig) -> anyhow::Result<Option<Box<dyn SmsSender>>> {
@@ -46,19 +27,19 @@ pub fn from_config(config: &SmsConfig) -> anyhow::Result<Option<Box<dyn SmsSende
             auth_token_file,
             from,
         } => Some(Box::new(TwilioSms {
-            client: http_client()?,
+            client: http_client("the SMS provider")?,
             url: format!(
                 "{}/2010-04-01/Accounts/{account_sid}/Messages.json",
                 api_url.trim_end_matches('/')
             ),
             account_sid: account_sid.clone(),
-            auth_token: read_secret(auth_token_file, "Twilio auth token")?,
+            auth_token: read_secret_file(auth_token_file, "Twilio auth token", 0)?,
             from: from.clone(),
         })),
         SmsConfig::Webhook { url, secret_file } => Some(Box::new(WebhookSms {
-            client: http_client()?,
+            client: http_client("the SMS provider")?,
             url: url.clone(),
-            secret: read_secret(secret_file, "SMS webhook secret")?,
+            secret: read_secret_file(secret_file, "SMS webhook secret", 0)?,
         })),
     })
 }
@@ -91,7 +72,7 @@ impl SmsSender for TwilioSms {
             .form(&[("To", to), ("From", self.from.as_str()), ("Body", text)])
             .send()
             .await
-            .map_err(|e| format!("Twilio: {e}"))?;
+            .map_err(|e| failure("Twilio", e))?;
         match response.status() {
             status if status.is_success() => Ok(()),
             status => Err(format!("Twilio answered {status}")),
@@ -109,24 +90,6 @@ struct WebhookSms {
 impl SmsSender for WebhookSms {
     async fn send(&self, to: &str, text: &str) -> Result<(), String> {
         let body = serde_json::json!({"to": to, "text": text}).to_string();
-        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let signature = sign_webhook(
-            self.secret.expose_secret().as_bytes(),
-            timestamp,
-            body.as_bytes(),
-        );
-        let response = self
-            .client
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("skjold-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| format!("SMS webhook: {e}"))?;
-        match response.status() {
-            status if status.is_success() => Ok(()),
-            status => Err(format!("SMS webhook answered {status}")),
-        }
+        post_signed_json(&self.client, &self.url, &self.secret, body, "SMS webhook").await
     }
 }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use anyhow::Context;
+use crate::outbound::{http_client, read_secret_file};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use secrecy::{ExposeSecret, SecretString};
@@ -36,20 +36,11 @@ impl std::fmt::Debug for VaultTransit {
 
 impl VaultTransit {
     pub fn new(addr: &str, key: &str, token_file: &Path) -> anyhow::Result<VaultTransit> {
-        let token = std::fs::read_to_string(token_file).with_context(|| {
-            format!("cannot read the Vault token file {}", token_file.display())
-        })?;
-        // reqwest is built without a bundled crypto provider: Skjold uses ring only.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .context("cannot build the HTTP client for Vault")?;
         Ok(VaultTransit {
-            client,
+            client: http_client("Vault")?,
             base: format!("{}/v1/transit", addr.trim_end_matches('/')),
             key: key.to_owned(),
-            token: SecretString::from(token.trim().to_owned()),
+            token: read_secret_file(token_file, "Vault token", 0)?,
         })
     }
 

@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, on_both_backends};
 use crate::mailbox::Mailbox;
-use crate::people::{PASSWORD, person};
+use crate::people::{PASSWORD, member, person};
 
 const EMAIL: &str = "owner@a.example";
+const BOSS: &str = "boss@b.example";
 const WRONG: &str = "a wrong password, long enough";
 
 async fn with_mailbox_behind_proxy(backend: crate::helpers::Backend) -> Option<(TestApp, Mailbox)> {
@@ -123,7 +124,10 @@ on_both_backends! {
 
     async fn c14_after_100_failures_only_known_devices_sign_in_and_the_owner_is_told(backend: Backend) {
         let Some((app, mailbox)) = with_mailbox_behind_proxy(backend).await else { return };
-        person(&app, &mailbox, EMAIL).await;
+        // The user is also a member of somebody else's account, whose owner hears of it.
+        let (boss, boss_me) = person(&app, &mailbox, BOSS).await;
+        let account = boss_me["memberships"][0]["account_id"].as_str().unwrap();
+        member(&app, &mailbox, &boss, account, EMAIL, "member").await;
         let device = owners_device(&app).await;
         let attack = |round: u8| {
             let app = &app;
@@ -142,6 +146,10 @@ on_both_backends! {
         assert_eq!(app.db_text(sql).await, "1", "reaching the cap is a security event");
         let mail = mailbox.wait_for(EMAIL, "Sign-in from new devices stopped").await;
         assert!(mail.body.contains("/reset-password#token=skjr_"), "{}", mail.body);
+        let told = mailbox.wait_for(BOSS, "Sign-in attacks on a member of your account").await;
+        assert!(told.body.contains("a member of Integrera AS") && told.body.contains("o***@a.example"), "{}", told.body);
+        assert!(!told.body.contains(EMAIL) && !told.body.contains("token"), "no address in full, no link: {}", told.body);
+        assert!(mailbox.to(EMAIL).iter().all(|m| !m.subject.contains("member of your account")), "the user is not told as an owner of their own account");
 
         let (status, _, answer) = sign_in(&app, EMAIL, PASSWORD, None, "198.51.100.30").await;
         assert_eq!(status, 401, "a new device is refused, even with the right password: {answer}");

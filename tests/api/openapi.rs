@@ -28,6 +28,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/me/second-step/sms"),
     ("delete", "/api/v1/me/second-step/sms"),
     ("post", "/api/v1/me/second-step/sms/confirm"),
+    ("post", "/api/v1/me/second-step/sms/code"),
     ("delete", "/api/v1/me/second-step/{method}"),
     ("post", "/api/v1/me/recovery-codes"),
     ("post", "/api/v1/sessions/second-step"),

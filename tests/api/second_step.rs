@@ -147,11 +147,15 @@ on_both_backends! {
         assert_eq!(status, 201);
         let token = session["token"].as_str().unwrap().to_owned();
 
-        // Removing it needs the password, ends other sessions, and sign-in is one step again.
+        // Removing it needs the password and a fresh code, ends other sessions, and sign-in
+        // is one step again.
         let remove = "/api/v1/me/second-step/totp";
-        let (status, _) = app.send_json(reqwest::Method::DELETE, remove, json!({"password": "not the password at all"}), Some(&token)).await;
+        let code = fresh_codes["recovery_codes"][1].as_str().unwrap();
+        let (status, _) = app.send_json(reqwest::Method::DELETE, remove, json!({"password": "not the password at all", "code": code}), Some(&token)).await;
         assert_eq!(status, 403);
-        let (status, removed) = app.send_json(reqwest::Method::DELETE, remove, json!({"password": PASSWORD}), Some(&token)).await;
+        let (status, problem) = app.send_json(reqwest::Method::DELETE, remove, json!({"password": PASSWORD}), Some(&token)).await;
+        assert_eq!(status, 422, "a session and the password are not enough: {problem}");
+        let (status, removed) = app.send_json(reqwest::Method::DELETE, remove, json!({"password": PASSWORD, "code": code}), Some(&token)).await;
         assert_eq!(status, 201, "{removed}");
         assert_eq!(app.get_json("/api/v1/me", &token).await.0, 401, "the old session ended");
         let token = removed["token"].as_str().unwrap();
@@ -177,7 +181,7 @@ on_both_backends! {
 }
 
 /// Sets up an authenticator app for the signed-in `token`: the new session's token.
-async fn enable_totp(app: &TestApp, token: &str) -> String {
+pub(crate) async fn enable_totp(app: &TestApp, token: &str) -> String {
     let (status, setup) = app
         .post_json(
             "/api/v1/me/second-step/totp",

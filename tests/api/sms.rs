@@ -160,6 +160,75 @@ on_both_backends! {
         assert_eq!(received.lock().unwrap().len(), 3, "no code within 30 s of the last");
     }
 
+    async fn c13_changing_the_phone_needs_the_password_and_a_fresh_code_and_ends_other_sessions(backend: Backend) {
+        let (addr, received) = provider("/2010-04-01/Accounts/{sid}/Messages.json", StatusCode::CREATED).await;
+        let Some((app, mailbox)) = with_twilio(backend, addr).await else { return };
+        let (token, _) = person(&app, &mailbox, EMAIL).await;
+        let last_code = || code_in(&form(&received.lock().unwrap().last().unwrap().1)[2].1);
+        let last_to = || form(&received.lock().unwrap().last().unwrap().1)[0].1.clone();
+        let sms = "/api/v1/me/second-step/sms";
+        let send = "/api/v1/me/second-step/sms/code";
+        assert_eq!(app.post_json(send, json!({}), Some(&token)).await.0, 404, "no phone yet");
+
+        // An attacker holding a session and the password adds their own phone: the code it
+        // brings does not take the authenticator app off.
+        let token = crate::second_step::enable_totp(&app, &token).await;
+        assert_eq!(app.post_json(sms, json!({"phone": "+46701234567", "password": PASSWORD}), Some(&token)).await.0, 202);
+        let theirs = last_code();
+        let remove_totp = json!({"password": PASSWORD, "code": theirs});
+        let (status, problem) = app.send_json(reqwest::Method::DELETE, "/api/v1/me/second-step/totp", remove_totp, Some(&token)).await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("fresh code"), "{problem}");
+        // The phone being added goes with the password alone: it guarded nothing.
+        let (status, removed) = app.send_json(reqwest::Method::DELETE, sms, json!({"password": PASSWORD}), Some(&token)).await;
+        assert_eq!(status, 201, "{removed}");
+        let token = removed["token"].as_str().unwrap().to_owned();
+
+        set_clock(&app, 31);
+        assert_eq!(app.post_json(sms, json!({"phone": "+4791234567", "password": PASSWORD}), Some(&token)).await.0, 202);
+        let (status, enabled) = app.post_json("/api/v1/me/second-step/sms/confirm", json!({"code": last_code()}), Some(&token)).await;
+        assert_eq!(status, 201, "{enabled}");
+        let token = enabled["token"].as_str().unwrap().to_owned();
+        let recovery = enabled["recovery_codes"].as_array().map(|c| c[0].as_str().unwrap().to_owned());
+        assert!(recovery.is_none(), "the app's recovery codes stay");
+        let other = app.sign_in(EMAIL, PASSWORD).await;
+        assert!(other.is_err(), "a second step is asked now");
+
+        // A code for the change goes to the confirmed phone; it lives five minutes.
+        set_clock(&app, 62);
+        let (status, sent) = app.post_json(send, json!({}), Some(&token)).await;
+        assert_eq!(status, 202, "{sent}");
+        assert_eq!(sent["sent_to"], "+47 *** ** 567");
+        assert_eq!(last_to(), "+4791234567");
+        let expired = last_code();
+        set_clock(&app, 62 + 301);
+        let remove = |body: Value, token: String| {
+            let app = &app;
+            async move { app.send_json(reqwest::Method::DELETE, sms, body, Some(&token)).await }
+        };
+        assert_eq!(remove(json!({"password": PASSWORD, "code": expired}), token.clone()).await.0, 422, "expired after five minutes");
+        assert_eq!(remove(json!({"password": PASSWORD}), token.clone()).await.0, 422, "no code");
+        assert_eq!(app.post_json(send, json!({}), Some(&token)).await.0, 202);
+        let fresh = last_code();
+        assert_eq!(remove(json!({"password": "not the password at all", "code": fresh}), token.clone()).await.0, 403);
+        let (status, removed) = remove(json!({"password": PASSWORD, "code": fresh}), token.clone()).await;
+        assert_eq!(status, 201, "{removed}");
+        assert_eq!(app.get_json("/api/v1/me", &token).await.0, 401, "the stamp rose: other sessions ended");
+        let token = removed["token"].as_str().unwrap().to_owned();
+        assert_eq!(remove(json!({"password": PASSWORD, "code": fresh}), token.clone()).await.0, 404, "gone");
+
+        // The new phone is added as any phone is, and takes over.
+        set_clock(&app, 62 + 301 + 31);
+        assert_eq!(app.post_json(sms, json!({"phone": "+4798765432", "password": PASSWORD}), Some(&token)).await.0, 202);
+        assert_eq!(last_to(), "+4798765432");
+        let (status, enabled) = app.post_json("/api/v1/me/second-step/sms/confirm", json!({"code": last_code()}), Some(&token)).await;
+        assert_eq!(status, 201, "{enabled}");
+        let me = app.get_json("/api/v1/me", enabled["token"].as_str().unwrap()).await.1;
+        assert_eq!(me["second_steps"], json!(["sms", "totp"]), "{me}");
+        let count = "SELECT CAST(COUNT(*) AS TEXT) FROM audit_events WHERE action = 'second_step_change_failed'";
+        assert_eq!(app.db_text(count).await, "4", "every refused change is audited");
+    }
+
     async fn c13_a_provider_that_fails_is_retried_and_reported_without_its_details(backend: Backend) {
         let (addr, received) = provider("/2010-04-01/Accounts/{sid}/Messages.json", StatusCode::INTERNAL_SERVER_ERROR).await;
         let Some((app, mailbox)) = with_twilio(backend, addr).await else { return };

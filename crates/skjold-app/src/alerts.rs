@@ -1,11 +1,14 @@
 //! Security alerts (C14): events that someone should look at now, not in the next audit
 //! review: an account that stopped new devices after 100 failed passwords, a client
 //! stuffing stolen credentials, a spike of failed passwords across all accounts. They go
-//! to the operator through an [`AlertSink`] (a signed webhook, a mailbox, the log).
+//! to the operator through an [`AlertSink`] (a signed webhook, a mailbox, the log), and
+//! those about one user to that user and the owners of their accounts.
 
+use skjold_domain::{EmailAddress, Role, UserId};
 use time::{Duration, OffsetDateTime};
 
 use crate::App;
+use crate::permissions::AccountScope;
 use crate::rate_limits::window_start;
 use crate::security_events::SecurityEvent;
 
@@ -37,6 +40,29 @@ impl App {
         if let Err(error) = self.alerts.send(&alert).await {
             tracing::error!(event, %error, "delivering a security alert failed");
         }
+    }
+
+    /// Mails `subject` and `body` to the owners of every account `user` belongs to, other
+    /// than `user`: an attack on a member is their business too (C14).
+    pub(crate) async fn tell_owners_of(
+        &self,
+        user: UserId,
+        subject: &str,
+        body: impl Fn(&str) -> String,
+    ) -> Result<(), crate::AppError> {
+        for membership in self.accounts.memberships(user).await? {
+            let scope = AccountScope::operator(membership.account_id);
+            for owner in self.members_store.members(&scope).await? {
+                if owner.role != Role::Owner || owner.user.id == user {
+                    continue;
+                }
+                if let Ok(email) = EmailAddress::parse(&self.open_email(&owner.user)?) {
+                    self.mail(&email, subject, &body(&membership.account_name))
+                        .await;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Counts a failed password towards the spike across all accounts; the failure that

@@ -95,7 +95,8 @@ pub struct AccountScope {
 }
 
 impl AccountScope {
-    /// For maintenance the operator runs on every account (key rotation).
+    /// For what the system itself does on an account: maintenance the operator runs on
+    /// every account (key rotation), alerts to its owners.
     pub(crate) fn operator(account: AccountId) -> AccountScope {
         AccountScope {
             account,

@@ -596,8 +596,9 @@ impl TokenPurpose {
 /// What a text-message code is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmsPurpose {
-    /// Proving a newly added phone number.
-    ConfirmPhone,
+    /// Proving the phone is at hand: confirming a newly added number, or a change of
+    /// 2-step security (one row per user and method, so the two never meet).
+    ProvePhone,
     /// The second step of one sign-in.
     SignIn,
 }
@@ -605,7 +606,7 @@ pub enum SmsPurpose {
 impl SmsPurpose {
     pub fn as_str(self) -> &'static str {
         match self {
-            SmsPurpose::ConfirmPhone => "confirm_phone",
+            SmsPurpose::ProvePhone => "confirm_phone",
             SmsPurpose::SignIn => "sign_in",
         }
     }

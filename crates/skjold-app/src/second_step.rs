@@ -178,7 +178,9 @@ impl App {
         else {
             return Err(AppError::InvalidCode);
         };
-        let accepted = self.check_code(user_id, &hash, code).await?;
+        let accepted = self
+            .check_code(user_id, Some((SmsPurpose::SignIn, Some(&hash))), code)
+            .await?;
         if !accepted {
             count_attempt("wrong_code");
             self.second_steps.fail_challenge(&hash).await?;
@@ -198,12 +200,13 @@ impl App {
         self.finish_sign_in(&user, false, meta).await
     }
 
-    /// Whether `code` is a right, unused code of `user` for this challenge: a recovery
-    /// code, the text-message code sent for it, or a TOTP code; spends it.
+    /// Whether `code` is a right, unused code of `user`: a recovery code, the text-message
+    /// code sent for `sms`'s purpose (and challenge) if those count, or a TOTP code;
+    /// spends it.
     async fn check_code(
         &self,
         user: UserId,
-        challenge: &TokenHash,
+        sms: Option<(SmsPurpose, Option<&TokenHash>)>,
         code: &str,
     ) -> Result<bool, AppError> {
         let code = code.trim();
@@ -213,9 +216,8 @@ impl App {
                 .use_recovery_code(user, &hash, self.clock.now())
                 .await?);
         }
-        if self
-            .spend_code(user, SmsPurpose::SignIn, Some(challenge), code)
-            .await?
+        if let Some((purpose, challenge)) = sms
+            && self.spend_code(user, purpose, challenge, code).await?
         {
             return Ok(true);
         }
@@ -349,18 +351,47 @@ impl App {
         })
     }
 
-    /// Removes a second step, with the password. With the last one go the recovery codes.
-    /// Raises the security stamp and re-issues the caller's session.
+    /// Removes a second step, with the password and a fresh code: from the authenticator
+    /// app, a recovery code, or one sent to the phone by [`App::send_change_code`], so a
+    /// stolen session with a known password cannot take 2-step security off. With the
+    /// last step go the recovery codes. Raises the security stamp and re-issues the
+    /// caller's session. Changing the phone is removing it and adding the new one.
     pub async fn remove_second_step(
         &self,
         caller: Caller,
         method: SecondStepMethod,
         password: &SecretString,
+        code: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
         let user = self.current_user(caller).await?;
+        let steps = self.second_steps.second_steps(user.id).await?;
+        let Some(step) = steps.iter().find(|s| s.method == method) else {
+            return Err(AppError::NotFound);
+        };
+        self.throttle(AuthEndpoint::SecondStep, meta).await?;
         self.check_current_password(&user, password, SecurityEvent::SecondStepChangeFailed, meta)
             .await?;
+        // A step still being set up guards nothing yet: the password is enough.
+        if step.confirmed {
+            // A text-message code counts only from a confirmed phone: one being added
+            // proves nothing but the password.
+            let sms = steps
+                .iter()
+                .any(|s| s.method == SecondStepMethod::Sms && s.confirmed)
+                .then_some((SmsPurpose::ProvePhone, None));
+            let proven = match code {
+                Some(code) => self.check_code(user.id, sms, code).await?,
+                None => false,
+            };
+            if !proven {
+                self.security_event(SecurityEvent::SecondStepChangeFailed, Some(user.id), meta)
+                    .await?;
+                return Err(AppError::InvalidInput(
+                    "a fresh code is needed: one from your authenticator app, a recovery code, or one sent to your phone",
+                ));
+            }
+        }
         if !self
             .second_steps
             .remove_second_step(user.id, method)

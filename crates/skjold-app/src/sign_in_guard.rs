@@ -15,7 +15,7 @@
 
 use secrecy::SecretString;
 use skjold_crypto::{TokenKind, hash_token, new_token};
-use skjold_domain::UserId;
+use skjold_domain::{UserId, mask_email};
 use time::Duration;
 
 use crate::App;
@@ -197,7 +197,15 @@ impl App {
             ),
         )
         .await;
-        let Some(email) = self.email_of(user).await? else {
+        let email = self.email_of(user).await?;
+        let masked = email.as_ref().map_or("a member".to_owned(), mask_email);
+        self.tell_owners_of(user, "Sign-in attacks on a member of your account", |account| {
+            format!(
+                "Someone has tried {UNRECOGNISED_CAP} wrong passwords on {masked}, a member of {account}, from devices they have not signed in from before. Skjold stopped sign-ins to that member from new devices; their known devices still work, and they were sent a link to choose a new password.\n\nNothing else needs doing unless the member tells you the attempts were theirs."
+            )
+        })
+        .await?;
+        let Some(email) = email else {
             return Ok(());
         };
         let link = self

@@ -138,6 +138,19 @@ impl App {
         )?))
     }
 
+    /// Sends a code to the confirmed phone, for a change of 2-step security that needs
+    /// one (removing a second step). Answers the number masked, to say where it went.
+    pub async fn send_change_code(&self, caller: Caller) -> Result<String, AppError> {
+        let user = self.current_user(caller).await?;
+        let Some(phone) = self.confirmed_phone(user.id).await? else {
+            return Err(AppError::NotFound);
+        };
+        self.send_code(user.id, &phone, SmsPurpose::ProvePhone, None)
+            .await?;
+        let phone = PhoneNumber::parse(&phone).map_err(skjold_domain::ContactError::from)?;
+        Ok(skjold_domain::mask_phone(&phone))
+    }
+
     /// Adds a phone number (unconfirmed) with the password and sends it a code. Returns
     /// the risk sentence to show.
     pub async fn begin_sms(
@@ -163,7 +176,7 @@ impl App {
                 "a phone number is already set up: remove it first to add another",
             ));
         }
-        self.send_code(user.id, phone.as_str(), SmsPurpose::ConfirmPhone, None)
+        self.send_code(user.id, phone.as_str(), SmsPurpose::ProvePhone, None)
             .await?;
         Ok(SMS_RISK)
     }
@@ -178,7 +191,7 @@ impl App {
     ) -> Result<SecondStepEnabled, AppError> {
         let user = self.current_user(caller).await?;
         if !self
-            .spend_code(user.id, SmsPurpose::ConfirmPhone, None, code)
+            .spend_code(user.id, SmsPurpose::ProvePhone, None, code)
             .await?
         {
             return Err(AppError::InvalidInput(

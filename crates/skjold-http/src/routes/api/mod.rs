@@ -72,6 +72,7 @@ pub(crate) fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(second_step::post_totp_confirm))
         .routes(routes!(second_step::post_sms, second_step::delete_sms))
         .routes(routes!(second_step::post_sms_confirm))
+        .routes(routes!(second_step::post_sms_code))
         .routes(routes!(second_step::delete_second_step))
         .routes(routes!(second_step::post_recovery_codes))
         .routes(routes!(email_verification::post_email_verification))

@@ -22,6 +22,17 @@ pub(super) struct PasswordConfirmation {
     password: SecretString,
 }
 
+/// Taking a second step off: the password, and a fresh code unless the step was never
+/// confirmed.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct SecondStepRemoval {
+    #[schema(value_type = String, format = Password)]
+    password: SecretString,
+    /// From the authenticator app, a recovery code, or the one `POST
+    /// /api/v1/me/second-step/sms/code` sent to the phone.
+    code: Option<String>,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub(super) struct CodeConfirmation {
     /// The 6 digits the authenticator app shows now, or that the text message brought.
@@ -112,12 +123,13 @@ pub(super) async fn post_totp_confirm(
     path = "/api/v1/me/second-step/{method}",
     tag = "me",
     params(("method" = String, Path, description = "totp or sms")),
-    request_body = PasswordConfirmation,
+    request_body = SecondStepRemoval,
     responses(
         (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such second step", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "No code, or not a right one", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -126,11 +138,11 @@ pub(super) async fn delete_second_step(
     Meta(meta): Meta,
     Authenticated(caller): Authenticated,
     Path(method): Path<String>,
-    ApiJson(body): ApiJson<PasswordConfirmation>,
+    ApiJson(body): ApiJson<SecondStepRemoval>,
 ) -> Result<Response, Problem> {
     let method: SecondStepMethod = method.parse().map_err(|_| Problem::NotFound)?;
     session_created(
-        app.remove_second_step(caller, method, &body.password, &meta)
+        app.remove_second_step(caller, method, &body.password, body.code.as_deref(), &meta)
             .await?,
     )
 }
@@ -141,12 +153,13 @@ pub(super) async fn delete_second_step(
     delete,
     path = "/api/v1/me/second-step/totp",
     tag = "me",
-    request_body = PasswordConfirmation,
+    request_body = SecondStepRemoval,
     responses(
         (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No authenticator app is set up", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "No code, or not a right one", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -154,7 +167,7 @@ pub(super) async fn delete_totp(
     state: State<App>,
     meta: Meta,
     caller: Authenticated,
-    body: ApiJson<PasswordConfirmation>,
+    body: ApiJson<SecondStepRemoval>,
 ) -> Result<Response, Problem> {
     delete_second_step(state, meta, caller, Path("totp".to_owned()), body).await
 }
@@ -231,18 +244,49 @@ pub(super) async fn post_sms_confirm(
     session_created_with(enabled.session, enabled.recovery_codes)
 }
 
+/// Where a code went.
+#[derive(Serialize, ToSchema)]
+pub(super) struct CodeSent {
+    /// The confirmed phone number, masked.
+    sent_to: String,
+}
+
+/// `POST /api/v1/me/second-step/sms/code`: sends a code to the confirmed phone, for taking
+/// a second step off (changing the phone is removing it and adding the new one).
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/second-step/sms/code",
+    tag = "me",
+    responses(
+        (status = 202, description = "A code was sent to the confirmed phone", body = CodeSent),
+        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No confirmed phone number", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "A code was sent less than 30 s ago, or ten this hour", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "The text message could not be sent", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn post_sms_code(
+    State(app): State<App>,
+    Authenticated(caller): Authenticated,
+) -> Result<Response, Problem> {
+    let sent_to = app.send_change_code(caller).await?;
+    Ok((StatusCode::ACCEPTED, Json(CodeSent { sent_to })).into_response())
+}
+
 /// `DELETE /api/v1/me/second-step/sms`: [`delete_second_step`] for `sms`, whose path is
 /// also the set-up's.
 #[utoipa::path(
     delete,
     path = "/api/v1/me/second-step/sms",
     tag = "me",
-    request_body = PasswordConfirmation,
+    request_body = SecondStepRemoval,
     responses(
         (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No phone number is set up", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "No code, or not a right one", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -250,7 +294,7 @@ pub(super) async fn delete_sms(
     state: State<App>,
     meta: Meta,
     caller: Authenticated,
-    body: ApiJson<PasswordConfirmation>,
+    body: ApiJson<SecondStepRemoval>,
 ) -> Result<Response, Problem> {
     delete_second_step(state, meta, caller, Path("sms".to_owned()), body).await
 }

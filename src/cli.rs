@@ -48,8 +48,113 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Read, check and prune the encrypted log vault.
+    ///
+    /// Every instance writes its logs, redacted, in segments encrypted to the operators'
+    /// keys (log_recipients) and hash-chained per instance. Reading needs an operator
+    /// identity file; listing, verifying the chains and pruning do not.
+    Logs {
+        #[command(subcommand)]
+        command: LogsCommand,
+    },
     /// Print the version.
     Version,
+}
+
+/// Where the log vault is: the same settings `serve` uses.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogPlace {
+    /// Settings file (TOML) [default: ./skjold.toml if present]
+    #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The log store [default: the settings' log_store, else <data dir>/logs]
+    #[arg(long, env = "SKJOLD_LOG_STORE", value_name = "DIR")]
+    pub log_store: Option<PathBuf>,
+    /// Data directory, for the default log store [default: ./skjold-data]
+    #[arg(long, env = "SKJOLD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Keyring directory, where development keeps its generated identity
+    /// [default: ./skjold-keys]
+    #[arg(long, env = "SKJOLD_KEY_DIR", value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+}
+
+/// Which lines to print.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LineFilterArgs {
+    /// The operator identity file [default: the development identity in the key
+    /// directory, if there is one]
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Lines from this time on: RFC 3339 (2026-11-26T10:00:00Z) or an age (90m, 2h, 7d)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Lines up to this time, as --since
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only this instance's lines
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
+    /// The least severe level shown: error, warn, info, debug or trace
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<tracing::Level>,
+    /// Only targets starting with this (skjold::security)
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+    /// Keep printing lines as new segments arrive, until Ctrl-C
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// List the segments: instance, sequence number, time range, lines. Needs no key.
+    List {
+        #[command(flatten)]
+        place: LogPlace,
+    },
+    /// Print the log lines (one JSON object a line), oldest first per instance.
+    Read {
+        #[command(flatten)]
+        place: LogPlace,
+        #[command(flatten)]
+        filter: LineFilterArgs,
+    },
+    /// Print the lines that contain TEXT (ignoring case).
+    Search {
+        /// The text to look for
+        #[arg(value_name = "TEXT")]
+        text: String,
+        #[command(flatten)]
+        place: LogPlace,
+        #[command(flatten)]
+        filter: LineFilterArgs,
+    },
+    /// Check every instance's hash chain and name each missing, altered or reordered
+    /// segment; exits with 1 if there is one. With --identity it also opens every
+    /// segment, which finds a change to the newest one too.
+    Verify {
+        #[command(flatten)]
+        place: LogPlace,
+        /// The operator identity file
+        #[arg(long, value_name = "FILE")]
+        identity: Option<PathBuf>,
+    },
+    /// Delete the segments older than the retention, oldest first; says what it deleted.
+    Prune {
+        #[command(flatten)]
+        place: LogPlace,
+        /// Days to keep, at most 90 [default: the settings' log_retention_days, else 90]
+        #[arg(long, env = "SKJOLD_LOG_RETENTION_DAYS", value_name = "DAYS")]
+        retention_days: Option<u32>,
+    },
+    /// Make a new operator identity file, readable by you only, and print the recipient
+    /// to put in log_recipients. Keep the file off the servers.
+    NewIdentity {
+        /// Where to write the identity (must not exist)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 // Parsed once per process, like `Command`.

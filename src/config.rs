@@ -11,6 +11,7 @@ use skjold_app::SessionSettings;
 use skjold_crypto::{HashParams, PasswordHashing};
 use skjold_domain::{Environment, PasswordPolicy};
 
+use crate::log_vault::LogVaultConfig;
 use crate::settings::{KmsKind, LogFormat, MailerKind, Settings, SmsProviderKind, SmtpTls};
 
 /// Where the database lives.
@@ -62,6 +63,7 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     pub alerts: AlertConfig,
     pub sms: SmsConfig,
+    pub logs: LogVaultConfig,
 }
 
 /// Where the master keys that wrap account data keys live.
@@ -129,6 +131,11 @@ impl ServeConfig {
         let mail = mail_config(&s, environment)?;
         let kms = kms_config(&s)?;
         let alerts = alert_config(&s)?;
+        let data_dir = s
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let logs = LogVaultConfig::resolve(&s, environment, &data_dir)?;
         let sms = sms_config(&s, environment)?;
         let listen = s.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8443)));
         let redirect_listen = s
@@ -217,7 +224,7 @@ impl ServeConfig {
         }
 
         Ok(ServeConfig {
-            data_dir: s.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            data_dir,
             key_dir: s.key_dir.unwrap_or_else(|| DEFAULT_KEY_DIR.into()),
             environment,
             listen,
@@ -241,6 +248,7 @@ impl ServeConfig {
             public_url,
             alerts,
             sms,
+            logs,
         })
     }
 }
@@ -439,6 +447,9 @@ pub fn max_key_age(days: Option<u32>) -> anyhow::Result<time::Duration> {
 mod tests {
     use super::*;
 
+    /// An age recipient, as production needs for its logs.
+    const RECIPIENT: &str = "age16sm5tzzxhj8flnf60duvzp7cq6g9qtsl32fyjnsx4jdg9xevkuzq2hn35s";
+
     fn resolve(s: Settings) -> anyhow::Result<ServeConfig> {
         ServeConfig::resolve(s)
     }
@@ -483,6 +494,7 @@ mod tests {
     fn text_messages_need_a_real_provider_in_production() {
         let production = |provider: Option<SmsProviderKind>| Settings {
             environment: Some(Environment::Production),
+            log_recipients: Some(vec![RECIPIENT.to_owned()]),
             smtp_host: Some("mail.example.com".to_owned()),
             sms_provider: provider,
             ..Settings::default()
@@ -540,6 +552,7 @@ mod tests {
         assert_eq!(c.metrics_listen.to_string(), "127.0.0.1:9464");
         let err = resolve(Settings {
             environment: Some(Environment::Production),
+            log_recipients: Some(vec![RECIPIENT.to_owned()]),
             smtp_host: Some("mail.example.com".to_owned()),
             metrics_listen: Some("0.0.0.0:9464".parse().unwrap()),
             ..Settings::default()
@@ -565,6 +578,7 @@ mod tests {
     fn a_public_address_needs_a_real_certificate_unless_overridden() {
         let public = Settings {
             environment: Some(Environment::Production),
+            log_recipients: Some(vec![RECIPIENT.to_owned()]),
             listen: Some("0.0.0.0:8443".parse().unwrap()),
             smtp_host: Some("mail.example.com".to_owned()),
             ..Settings::default()
@@ -584,6 +598,7 @@ mod tests {
     fn production_needs_smtp_and_plain_smtp_is_only_for_loopback() {
         let production = Settings {
             environment: Some(Environment::Production),
+            log_recipients: Some(vec![RECIPIENT.to_owned()]),
             ..Settings::default()
         };
         let err = resolve(production.clone()).unwrap_err().to_string();
@@ -633,5 +648,52 @@ mod tests {
             assert!(!err.contains("hunter2"), "{err}");
         }
         assert!(refuse_password_in_url("postgres://app@db:5432/skjold".into()).is_ok());
+    }
+
+    #[test]
+    fn production_logs_need_the_operators_recipients_and_at_most_90_days() {
+        let production = Settings {
+            environment: Some(Environment::Production),
+            smtp_host: Some("mail.example.com".to_owned()),
+            ..Settings::default()
+        };
+        let err = resolve(production.clone()).unwrap_err().to_string();
+        assert!(err.contains("log_recipients is not set"), "{err}");
+        let err = resolve(Settings {
+            log_recipients: Some(vec!["age1notakey".to_owned()]),
+            ..production.clone()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("not an age X25519 recipient"), "{err}");
+        let with = Settings {
+            log_recipients: Some(vec![RECIPIENT.to_owned()]),
+            ..production
+        };
+        assert_eq!(
+            resolve(with.clone()).unwrap().logs.retention.whole_days(),
+            90
+        );
+        let err = resolve(Settings {
+            log_retention_days: Some(91),
+            ..with.clone()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("at most 90 days"), "{err}");
+        let shorter = resolve(Settings {
+            log_retention_days: Some(30),
+            ..with
+        });
+        assert_eq!(shorter.unwrap().logs.retention.whole_days(), 30);
+        let development = resolve(Settings::default()).unwrap();
+        assert!(
+            development.logs.recipients.is_none(),
+            "generated outside production"
+        );
+        assert_eq!(
+            development.logs.store,
+            std::path::Path::new("skjold-data/logs")
+        );
     }
 }

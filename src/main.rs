@@ -7,6 +7,8 @@ mod clock;
 mod config;
 mod embedded;
 mod keys;
+mod log_vault;
+mod logs_cli;
 mod mailer;
 mod metrics;
 mod outbound;
@@ -17,8 +19,10 @@ mod telemetry;
 mod vault;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
+use skjold_ops::layer::VaultSlot;
 
 use crate::cli::{Cli, Command, KeysCommand};
 use crate::config::{DEFAULT_KEY_DIR, ServeConfig};
@@ -41,21 +45,21 @@ fn main() -> ExitCode {
 fn serve_setup(
     file: Option<std::path::PathBuf>,
     settings: Settings,
-) -> anyhow::Result<(ServeConfig, tokio::runtime::Runtime)> {
+) -> anyhow::Result<(ServeConfig, tokio::runtime::Runtime, Arc<VaultSlot>)> {
     let file = Settings::from_file(file.as_deref())?;
     let config = ServeConfig::resolve(settings.over(file))?;
-    telemetry::init(config.log_format, &config.log)?;
+    let slot = telemetry::init(config.log_format, &config.log, &config.logs.redact_fields)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    Ok((config, runtime))
+    Ok((config, runtime, slot))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config, settings } => {
-            let (config, runtime) = serve_setup(config, settings)?;
-            runtime.block_on(serve::run(config))
+            let (config, runtime, slot) = serve_setup(config, settings)?;
+            runtime.block_on(serve::run(config, &slot))
         }
         Command::Keys {
             command:
@@ -81,7 +85,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     settings,
                 },
         } => {
-            let (config, runtime) = serve_setup(config, settings)?;
+            let (config, runtime, slot) = serve_setup(config, settings)?;
+            // Maintenance commands log to the terminal only.
+            slot.without_vault();
             let out = &mut std::io::stdout().lock();
             if data_keys {
                 runtime.block_on(keys::rotate_data_keys(&config, max_rows, out))
@@ -97,8 +103,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     settings,
                 },
         } => {
-            let (config, runtime) = serve_setup(config, settings)?;
+            let (config, runtime, slot) = serve_setup(config, settings)?;
+            // Maintenance commands log to the terminal only.
+            slot.without_vault();
             runtime.block_on(keys::retire(&config, key_id, &mut std::io::stdout().lock()))
+        }
+        Command::Logs { command } => {
+            telemetry::init(settings::LogFormat::Human, "warn,skjold::logs=info", &[])?
+                .without_vault();
+            logs_cli::run(command, &mut std::io::stdout().lock())
         }
         Command::Version => {
             use std::io::Write;

@@ -23,8 +23,10 @@ use crate::clock::{OffsetFileClock, SystemClock};
 use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
 use crate::embedded::{self, DataDirLock};
 use crate::vault::VaultTransit;
+use skjold_ops::layer::VaultSlot;
+use skjold_ops::store::DirStore;
 
-pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
+pub async fn run(config: ServeConfig, log_slot: &VaultSlot) -> anyhow::Result<()> {
     // Whole seconds: the time is shown to people and written into key files.
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -48,6 +50,8 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         now,
     )?);
     check_keyring_environment(&keyring, &config)?;
+    let logs = crate::log_vault::start(&config.logs, &config.key_dir, &config.data_dir)?;
+    log_slot.attach_vault(logs.vault.sink());
 
     let mut lock = lock_embedded(&config)?;
     let database = open_database(&config, &keyring, lock.as_ref()).await?;
@@ -104,7 +108,11 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("https://localhost:{}", https_addr.port()));
     let app = build_app(&config, &keyring, &database, public_url)?;
-    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let housekeeping = tokio::spawn(housekeeping(
+        app.clone(),
+        Arc::clone(&logs.store),
+        config.logs.retention,
+    ));
     let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
     let listeners = Listeners {
         https,
@@ -119,6 +127,8 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     housekeeping.abort();
     database.close().await;
     tracing::info!("database closed; stopped");
+    // The last lines, "stopped" among them, are sealed before the process ends.
+    logs.vault.close();
     served.context("the server failed")
 }
 
@@ -178,11 +188,32 @@ pub(crate) fn build_app(
 const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// At start and then hourly, for as long as the server runs: checks the master key's
-/// age and deletes rate limit counters of windows long past.
-async fn housekeeping(app: App) {
+/// age, deletes rate limit counters of windows long past, and (one instance a day)
+/// deletes log segments past their retention.
+async fn housekeeping(app: App, log_store: Arc<DirStore>, retention: time::Duration) {
     let mut tick = tokio::time::interval(HOUSEKEEPING);
     loop {
         tick.tick().await;
+        match app.claim_daily_job("log_retention").await {
+            Ok(true) => {
+                let store = Arc::clone(&log_store);
+                let pruned = tokio::task::spawn_blocking(move || {
+                    skjold_ops::retention::prune(
+                        store.as_ref(),
+                        retention,
+                        OffsetDateTime::now_utc(),
+                    )
+                })
+                .await;
+                match pruned {
+                    Ok(Ok(deleted)) => crate::logs_cli::log_pruned(&deleted),
+                    Ok(Err(error)) => tracing::error!(%error, "deleting old log segments failed"),
+                    Err(error) => tracing::error!(%error, "deleting old log segments failed"),
+                }
+            }
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "claiming the log retention job failed"),
+        }
         if let Err(error) = app.check_key_age().await {
             tracing::error!(%error, "checking the master key's age failed");
         }

@@ -224,6 +224,50 @@ pub struct Settings {
     /// File holding the shared secret that signs SMS webhooks
     #[arg(long, env = "SKJOLD_SMS_WEBHOOK_SECRET_FILE", value_name = "FILE")]
     pub sms_webhook_secret_file: Option<PathBuf>,
+
+    /// Where the encrypted log segments go: a directory every instance shares
+    /// [default: <data dir>/logs]
+    #[arg(long, env = "SKJOLD_LOG_STORE", value_name = "DIR")]
+    pub log_store: Option<PathBuf>,
+
+    /// Comma-separated age X25519 recipients (age1…) the log vault encrypts to; only
+    /// their identities read the logs back (`skjold logs new-identity` makes one)
+    /// [default: outside production, one generated in the key directory; required in
+    /// production]
+    #[arg(
+        long,
+        env = "SKJOLD_LOG_RECIPIENTS",
+        value_name = "RECIPIENTS",
+        value_delimiter = ','
+    )]
+    pub log_recipients: Option<Vec<String>>,
+
+    /// Days log segments are kept, at most 90 [default: 90]
+    #[arg(long, env = "SKJOLD_LOG_RETENTION_DAYS", value_name = "DAYS")]
+    pub log_retention_days: Option<u32>,
+
+    /// Comma-separated field names redacted from logs besides the built-in ones
+    /// (password, token, secret, cookie, code, national_id, …)
+    #[arg(
+        long,
+        env = "SKJOLD_LOG_REDACT_FIELDS",
+        value_name = "NAMES",
+        value_delimiter = ','
+    )]
+    pub log_redact_fields: Option<Vec<String>>,
+
+    /// A log segment is sealed when its lines reach this many KiB [default: 4096]
+    #[arg(long, env = "SKJOLD_LOG_SEGMENT_KIB", value_name = "KIB")]
+    pub log_segment_kib: Option<u32>,
+
+    /// … or when its first line is this many seconds old [default: 300]
+    #[arg(long, env = "SKJOLD_LOG_SEGMENT_SECONDS", value_name = "SECONDS")]
+    pub log_segment_seconds: Option<u64>,
+
+    /// This instance's name in the log store, its own hash chain [default: one made up
+    /// once and kept in the data directory]
+    #[arg(long, env = "SKJOLD_INSTANCE_ID", value_name = "ID")]
+    pub instance_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -322,6 +366,13 @@ impl Settings {
             sms_webhook_secret_file: self
                 .sms_webhook_secret_file
                 .or(lower.sms_webhook_secret_file),
+            log_store: self.log_store.or(lower.log_store),
+            log_recipients: self.log_recipients.or(lower.log_recipients),
+            log_retention_days: self.log_retention_days.or(lower.log_retention_days),
+            log_redact_fields: self.log_redact_fields.or(lower.log_redact_fields),
+            log_segment_kib: self.log_segment_kib.or(lower.log_segment_kib),
+            log_segment_seconds: self.log_segment_seconds.or(lower.log_segment_seconds),
+            instance_id: self.instance_id.or(lower.instance_id),
         }
     }
 

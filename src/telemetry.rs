@@ -1,30 +1,40 @@
 //! Logging: human-readable on a terminal by default, JSON lines when configured; always to
 //! standard error, so standard output stays for what commands print for people and scripts.
+//! Every line passes the redacting layer first, and `serve` also sends it to the log vault
+//! (C10).
 
-use std::io::IsTerminal;
+use std::sync::Arc;
 
+use skjold_ops::layer::{RedactingLayer, StderrFormat, VaultSlot};
+use skjold_ops::redact::Redactor;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::settings::LogFormat;
 
-/// Installs the global subscriber. A filter that does not parse is an error, not a silent
-/// fallback: an operator who asked for debug logs should not quietly get none.
-pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
+/// Installs the global subscriber; the slot is where `serve` attaches the vault. A
+/// filter that does not parse is an error, not a silent fallback: an operator who asked
+/// for debug logs should not quietly get none.
+pub fn init(
+    format: LogFormat,
+    filter: &str,
+    redact_fields: &[String],
+) -> anyhow::Result<Arc<VaultSlot>> {
     let filter = EnvFilter::try_new(filter)
         .map_err(|e| anyhow::anyhow!("log filter {filter:?} is invalid: {e}"))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_span_events(FmtSpan::NONE);
-    let result = match format {
-        LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init(),
+    let stderr = match format {
+        LogFormat::Human => StderrFormat::Human,
+        LogFormat::Json => StderrFormat::Json,
     };
-    result.map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+    let (layer, slot) = RedactingLayer::new(
+        Redactor::with_extra_names(redact_fields.iter().cloned()),
+        stderr,
+    );
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(layer)
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))?;
+    Ok(slot)
 }

@@ -377,6 +377,13 @@ impl TestApp {
         }
     }
 
+    /// Kills the server with SIGKILL, as a crash or the OOM killer would.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("the server is running");
+        child.kill().expect("cannot kill the server");
+        child.wait().expect("waiting for the server");
+    }
+
     /// Runs `sql` against the server's database, from outside (the way a person with a
     /// copy of the database would look), and returns the first column of the first row.
     pub async fn db_text(&self, sql: &str) -> String {

@@ -18,6 +18,7 @@ mod headers;
 mod health;
 mod keys;
 mod kms;
+mod log_vault;
 mod logging;
 mod members;
 mod metrics;

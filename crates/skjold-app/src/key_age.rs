@@ -1,4 +1,5 @@
-//! The maximum age of the current master key (C2): past it, a security event once a day,
+//! Daily jobs shared by the instances, and the first of them: the maximum age of the
+//! current master key (C2): past it, a security event once a day,
 //! whichever instance notices, until someone runs `skjold keys rotate`.
 
 use time::Duration;
@@ -36,5 +37,16 @@ impl App {
             self.accounts.record(event).await?;
         }
         Ok(true)
+    }
+}
+
+impl App {
+    /// Whether this instance runs the daily `job` now: true for one instance of several
+    /// once a day (log retention, say).
+    pub async fn claim_daily_job(&self, job: &str) -> Result<bool, AppError> {
+        Ok(self
+            .jobs
+            .claim_run(job, self.clock.now(), Duration::DAY)
+            .await?)
     }
 }

@@ -149,6 +149,9 @@ impl IntoResponse for Problem {
             Problem::Invalid(detail) => Some(detail),
             _ => None,
         };
+        // Why a request was refused, for an operator chasing a client's problem. The
+        // detail may quote what the client sent; the log's redaction sees to secrets.
+        tracing::debug!(problem = type_uri, detail, "request refused");
         let mut response = (
             status,
             Json(ProblemBody {

@@ -1,0 +1,370 @@
+//! The one `tracing` layer that writes logs. It redacts every field of every event and
+//! span as it is recorded, before any output exists, then writes the line to standard
+//! error (human or JSON) and hands the JSON form to the log vault. No other layer
+//! writes, so no sink can see an unredacted value.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{Map, Value as Json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::redact::{REDACTED, Redactor};
+use crate::vault::VaultSink;
+
+/// How lines look on standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StderrFormat {
+    Human,
+    Json,
+    /// Nothing on standard error (the vault alone).
+    Off,
+}
+
+/// One recorded value, already redacted.
+#[derive(Debug, Clone)]
+enum Value {
+    /// A string value: quoted in human output.
+    Text(String),
+    /// A `Display`/`Debug` rendering: printed as is.
+    Shown(String),
+    Json(Json),
+}
+
+impl Value {
+    fn json(&self) -> Json {
+        match self {
+            Value::Text(s) | Value::Shown(s) => Json::String(s.clone()),
+            Value::Json(j) => j.clone(),
+        }
+    }
+
+    fn human(&self, out: &mut String) {
+        let _ = match self {
+            Value::Text(s) => write!(out, "{s:?}"),
+            Value::Shown(s) => write!(out, "{s}"),
+            Value::Json(j) => write!(out, "{j}"),
+        };
+    }
+}
+
+/// The redacted fields of an event or span, in the order they were recorded.
+#[derive(Debug, Default, Clone)]
+struct Fields(Vec<(&'static str, Value)>);
+
+struct Recorder<'a> {
+    fields: &'a mut Fields,
+    redactor: &'a Redactor,
+}
+
+impl Recorder<'_> {
+    fn put(&mut self, field: &Field, value: Value) {
+        let name = field.name();
+        let value = if self.redactor.is_secret_name(name) {
+            Value::Text(REDACTED.to_owned())
+        } else {
+            value
+        };
+        match self.fields.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.fields.0.push((name, value)),
+        }
+    }
+}
+
+impl Visit for Recorder<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let value = Value::Text(self.redactor.field(field.name(), value));
+        self.put(field, value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let value = Value::Shown(self.redactor.field(field.name(), &format!("{value:?}")));
+        self.put(field, value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, Value::Json(value.into()));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, Value::Json(value.into()));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.put(field, Value::Json(value.into()));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, Value::Json(value.into()));
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        let value = Value::Shown(self.redactor.field(field.name(), &value.to_string()));
+        self.put(field, value);
+    }
+}
+
+/// The layer; see the module documentation.
+#[derive(Debug)]
+pub struct RedactingLayer {
+    redactor: Redactor,
+    stderr: StderrFormat,
+    vault: Arc<VaultSlot>,
+}
+
+impl RedactingLayer {
+    /// The layer, and the slot its vault is attached to once there is one (the logger
+    /// starts before the settings that say where the vault is).
+    pub fn new(redactor: Redactor, stderr: StderrFormat) -> (RedactingLayer, Arc<VaultSlot>) {
+        let vault = Arc::new(VaultSlot {
+            vault: OnceLock::new(),
+            early: Mutex::new(Some(Vec::new())),
+        });
+        let layer = RedactingLayer {
+            redactor,
+            stderr,
+            vault: Arc::clone(&vault),
+        };
+        (layer, vault)
+    }
+}
+
+/// Where the layer finds the log vault.
+#[derive(Debug)]
+pub struct VaultSlot {
+    vault: OnceLock<VaultSink>,
+    /// Lines logged before the vault was attached, handed to it when it is.
+    early: Mutex<Option<Vec<(String, OffsetDateTime)>>>,
+}
+
+impl VaultSlot {
+    /// From now on lines also go to `vault`, starting with those logged so far.
+    pub fn attach_vault(&self, vault: VaultSink) {
+        let early = self.early.lock().map(|mut e| e.take()).unwrap_or_default();
+        for (line, at) in early.unwrap_or_default() {
+            vault.write(line, at);
+        }
+        let _ = self.vault.set(vault);
+    }
+
+    /// No vault will come: stop keeping early lines for one.
+    pub fn without_vault(&self) {
+        if let Ok(mut early) = self.early.lock() {
+            early.take();
+        }
+    }
+
+    fn write(&self, line: String, at: OffsetDateTime) {
+        if let Some(vault) = self.vault.get() {
+            vault.write(line, at);
+        } else if let Ok(mut early) = self.early.lock()
+            && let Some(early) = early.as_mut()
+        {
+            early.push((line, at));
+        }
+    }
+}
+
+/// A span's name and redacted fields, kept in its extensions.
+struct SpanFields {
+    name: &'static str,
+    fields: Fields,
+}
+
+impl<S> tracing_subscriber::Layer<S> for RedactingLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut fields = Fields::default();
+        attrs.record(&mut Recorder {
+            fields: &mut fields,
+            redactor: &self.redactor,
+        });
+        span.extensions_mut().insert(SpanFields {
+            name: attrs.metadata().name(),
+            fields,
+        });
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        if let Some(span_fields) = extensions.get_mut::<SpanFields>() {
+            values.record(&mut Recorder {
+                fields: &mut span_fields.fields,
+                redactor: &self.redactor,
+            });
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let at = OffsetDateTime::now_utc();
+        let mut fields = Fields::default();
+        event.record(&mut Recorder {
+            fields: &mut fields,
+            redactor: &self.redactor,
+        });
+        let spans: Vec<(&'static str, Fields)> = ctx
+            .event_scope(event)
+            .map(|scope| {
+                scope
+                    .from_root()
+                    .filter_map(|span| {
+                        let extensions = span.extensions();
+                        extensions
+                            .get::<SpanFields>()
+                            .map(|s| (s.name, s.fields.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let meta = event.metadata();
+        let timestamp = at.format(&Rfc3339).unwrap_or_default();
+        let json = json_line(&timestamp, meta, &fields, &spans);
+        match self.stderr {
+            StderrFormat::Json => write_stderr(&json),
+            StderrFormat::Human => write_stderr(&human_line(&timestamp, meta, &fields, &spans)),
+            StderrFormat::Off => {}
+        }
+        self.vault.write(json, at);
+    }
+}
+
+fn write_stderr(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(line.as_bytes());
+    let _ = err.write_all(b"\n");
+}
+
+/// One JSON object: `timestamp`, `level`, the event's fields (`message` among them),
+/// `target`, the innermost span as `span` and every span from the root as `spans`.
+fn json_line(
+    timestamp: &str,
+    meta: &tracing::Metadata<'_>,
+    fields: &Fields,
+    spans: &[(&'static str, Fields)],
+) -> String {
+    let mut object = Map::new();
+    object.insert("timestamp".into(), timestamp.into());
+    object.insert("level".into(), meta.level().as_str().into());
+    for (name, value) in &fields.0 {
+        object.insert((*name).into(), value.json());
+    }
+    object.insert("target".into(), meta.target().into());
+    let span_json = |(name, fields): &(&'static str, Fields)| {
+        let mut span = Map::new();
+        for (field, value) in &fields.0 {
+            span.insert((*field).into(), value.json());
+        }
+        span.insert("name".into(), (*name).into());
+        Json::Object(span)
+    };
+    if let Some(innermost) = spans.last() {
+        object.insert("span".into(), span_json(innermost));
+        object.insert("spans".into(), spans.iter().map(span_json).collect());
+    }
+    Json::Object(object).to_string()
+}
+
+/// `timestamp LEVEL span{a=1 b="x"}:inner{…}: target: message k=v …`
+fn human_line(
+    timestamp: &str,
+    meta: &tracing::Metadata<'_>,
+    fields: &Fields,
+    spans: &[(&'static str, Fields)],
+) -> String {
+    let mut out = format!("{timestamp} {:>5} ", meta.level().as_str());
+    for (name, span_fields) in spans {
+        out.push_str(name);
+        if !span_fields.0.is_empty() {
+            out.push('{');
+            for (i, (field, value)) in span_fields.0.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(field);
+                out.push('=');
+                value.human(&mut out);
+            }
+            out.push('}');
+        }
+        out.push_str(": ");
+    }
+    out.push_str(meta.target());
+    out.push(':');
+    for (name, value) in &fields.0 {
+        out.push(' ');
+        if *name == "message" {
+            match value {
+                Value::Text(s) | Value::Shown(s) => out.push_str(s),
+                Value::Json(j) => out.push_str(&j.to_string()),
+            }
+        } else {
+            out.push_str(name);
+            out.push('=');
+            value.human(&mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn events_and_spans_are_redacted_before_the_vault_sees_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::store::DirStore::new(dir.path()));
+        let operator = age::x25519::Identity::generate();
+        let vault = crate::vault::Vault::start(
+            store.clone(),
+            crate::vault::VaultSettings {
+                instance: "test".to_owned(),
+                recipients: vec![operator.to_public()],
+                segment_bytes: 1 << 20,
+                segment_age: std::time::Duration::from_secs(60),
+            },
+        )
+        .unwrap();
+        let (layer, slot) = RedactingLayer::new(Redactor::default(), StderrFormat::Off);
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(
+                password = "hunter2 hunter2",
+                "before the vault, mail kari@example.no"
+            );
+            slot.attach_vault(vault.sink());
+            let span = tracing::info_span!("request", route = "/x", token = tracing::field::Empty);
+            let _entered = span.enter();
+            span.record("token", "skjs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+            tracing::warn!(status = 200, card = "4111 1111 1111 1111", "done");
+        });
+        vault.close();
+        let name = &crate::store::LogStore::segments(store.as_ref(), "test").unwrap()[0];
+        let bytes = crate::store::LogStore::get(store.as_ref(), "test", name)
+            .unwrap()
+            .unwrap();
+        let lines = crate::segment::open(&bytes, &[operator]).unwrap();
+        let text = lines.join("\n");
+        for secret in ["hunter2", "kari@", "skjs_", "4111"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let last: Json = serde_json::from_str(lines.last().unwrap()).unwrap();
+        assert_eq!(last["span"]["route"], "/x");
+        assert_eq!(last["span"]["token"], REDACTED);
+        assert_eq!(last["status"], 200);
+        assert_eq!(lines.len(), 2, "the early line was kept: {text}");
+    }
+}

@@ -1,0 +1,17 @@
+//! The operations layer's logging (C10): every log line is redacted before anything
+//! writes it, then goes to standard error and, sealed to the operators' public keys, to
+//! a hash-chained log vault that the server can write but not read back.
+
+pub mod redact;
+pub mod segment;
+
+mod error;
+
+pub use error::LogError;
+pub mod identity;
+pub mod layer;
+pub mod read;
+pub mod retention;
+pub mod store;
+pub mod vault;
+pub mod verify;

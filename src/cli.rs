@@ -48,6 +48,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Read, check and prune the encrypted log vault.
     ///
     /// Every instance writes its logs, redacted, in segments encrypted to the operators'
@@ -59,6 +64,20 @@ pub enum Command {
     },
     /// Print the version.
     Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk every account's hash chain of audit events, recomputing each hash, and name
+    /// each event that was altered, deleted or moved; exits with 1 if there is one.
+    /// Takes the same settings as `serve` (keyring, data directory, database).
+    Verify {
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 /// Where the log vault is: the same settings `serve` uses.

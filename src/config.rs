@@ -64,6 +64,7 @@ pub struct ServeConfig {
     pub alerts: AlertConfig,
     pub sms: SmsConfig,
     pub logs: LogVaultConfig,
+    pub audit_retention: time::Duration,
 }
 
 /// Where the master keys that wrap account data keys live.
@@ -249,8 +250,18 @@ impl ServeConfig {
             alerts,
             sms,
             logs,
+            audit_retention: audit_retention(s.audit_retention_days)?,
         })
     }
+}
+
+/// How long audit events are kept: a year unless configured, 30 days to 10 years.
+fn audit_retention(days: Option<u32>) -> anyhow::Result<time::Duration> {
+    let days = days.unwrap_or(365);
+    if !(30..=3650).contains(&days) {
+        bail!("audit_retention_days is {days}, but audit events are kept 30 to 3650 days");
+    }
+    Ok(time::Duration::days(i64::from(days)))
 }
 
 /// Console mail in development and test unless SMTP is chosen; SMTP required in

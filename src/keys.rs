@@ -184,7 +184,7 @@ fn now() -> OffsetDateTime {
 }
 
 /// No mail is sent and no link made by key maintenance: any base URL does.
-const NO_LINKS: &str = "https://localhost";
+pub(crate) const NO_LINKS: &str = "https://localhost";
 
 /// `skjold keys rotate --data-keys`: every account gets a new data key, its rows are
 /// resealed with it, and data keys no row uses any more are deleted.

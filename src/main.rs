@@ -2,6 +2,7 @@
 //! This is the only place that names concrete implementations.
 
 mod alerts;
+mod audit_cli;
 mod cli;
 mod clock;
 mod config;
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use clap::Parser;
 use skjold_ops::layer::VaultSlot;
 
-use crate::cli::{Cli, Command, KeysCommand};
+use crate::cli::{AuditCommand, Cli, Command, KeysCommand};
 use crate::config::{DEFAULT_KEY_DIR, ServeConfig};
 use crate::settings::Settings;
 
@@ -107,6 +108,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // Maintenance commands log to the terminal only.
             slot.without_vault();
             runtime.block_on(keys::retire(&config, key_id, &mut std::io::stdout().lock()))
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { config, settings },
+        } => {
+            let (config, runtime, slot) = serve_setup(config, settings)?;
+            slot.without_vault();
+            runtime.block_on(audit_cli::verify(&config, &mut std::io::stdout().lock()))
         }
         Command::Logs { command } => {
             telemetry::init(settings::LogFormat::Human, "warn,skjold::logs=info", &[])?

@@ -112,6 +112,7 @@ pub async fn run(config: ServeConfig, log_slot: &VaultSlot) -> anyhow::Result<()
         app.clone(),
         Arc::clone(&logs.store),
         config.logs.retention,
+        config.audit_retention,
     ));
     let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
     let listeners = Listeners {
@@ -189,8 +190,13 @@ const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// At start and then hourly, for as long as the server runs: checks the master key's
 /// age, deletes rate limit counters of windows long past, and (one instance a day)
-/// deletes log segments past their retention.
-async fn housekeeping(app: App, log_store: Arc<DirStore>, retention: time::Duration) {
+/// deletes log segments and audit events past their retention.
+async fn housekeeping(
+    app: App,
+    log_store: Arc<DirStore>,
+    retention: time::Duration,
+    audit_retention: time::Duration,
+) {
     let mut tick = tokio::time::interval(HOUSEKEEPING);
     loop {
         tick.tick().await;
@@ -213,6 +219,15 @@ async fn housekeeping(app: App, log_store: Arc<DirStore>, retention: time::Durat
             }
             Ok(false) => {}
             Err(error) => tracing::error!(%error, "claiming the log retention job failed"),
+        }
+        match app.claim_daily_job("audit_retention").await {
+            Ok(true) => {
+                if let Err(error) = app.prune_audit_trail(audit_retention).await {
+                    tracing::error!(%error, "deleting old audit events failed");
+                }
+            }
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "claiming the audit retention job failed"),
         }
         if let Err(error) = app.check_key_age().await {
             tracing::error!(%error, "checking the master key's age failed");

@@ -264,6 +264,10 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_LOG_SEGMENT_SECONDS", value_name = "SECONDS")]
     pub log_segment_seconds: Option<u64>,
 
+    /// Days audit events are kept, 30 to 3650 [default: 365]
+    #[arg(long, env = "SKJOLD_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
+    pub audit_retention_days: Option<u32>,
+
     /// This instance's name in the log store, its own hash chain [default: one made up
     /// once and kept in the data directory]
     #[arg(long, env = "SKJOLD_INSTANCE_ID", value_name = "ID")]
@@ -373,6 +377,7 @@ impl Settings {
             log_segment_kib: self.log_segment_kib.or(lower.log_segment_kib),
             log_segment_seconds: self.log_segment_seconds.or(lower.log_segment_seconds),
             instance_id: self.instance_id.or(lower.instance_id),
+            audit_retention_days: self.audit_retention_days.or(lower.audit_retention_days),
         }
     }
 

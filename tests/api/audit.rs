@@ -60,3 +60,92 @@ on_both_backends! {
         assert_eq!(app.get_json(&audit, &stranger).await.0, 404, "nor does anyone outside");
     }
 }
+
+/// `skjold audit verify` against the server's database: success and what it printed.
+fn verify(app: &crate::helpers::TestApp) -> (bool, String) {
+    let out = app.cli(&["audit", "verify"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+on_both_backends! {
+    async fn c10_the_audit_trail_is_a_hash_chain_per_account_that_names_each_change(backend: Backend) {
+        let Some((app, mailbox)) = with_mailbox(backend).await else { return };
+        let (token, me) = person(&app, &mailbox, "owner@a.example").await;
+        let account = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+        let contacts = format!("/api/v1/accounts/{account}/contacts");
+        for n in 0..3 {
+            let (status, created) = app.post_json(&contacts, json!({"name": format!("Kontakt {n}")}), Some(&token)).await;
+            assert_eq!(status, 201, "{created}");
+            let path = format!("{contacts}/{}", created["id"].as_str().unwrap());
+            assert_eq!(app.get_json(&path, &token).await.0, 200);
+        }
+        let (ok, text) = verify(&app);
+        assert!(ok, "{text}");
+        assert!(text.contains(&format!("account {account}: ")) && text.contains("chain intact"), "{text}");
+        assert!(text.contains("events of no account"), "{text}");
+        assert!(app.output().contains("skjold::audit") && app.output().contains("pii_read"), "audit events go to the log, and so to the vault");
+
+        let count = |sql: &str| sql.replace("$1", &format!("'{account}'"));
+        let events: i64 = app.db_value(&count("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE chain = $1")).await;
+        assert!(events >= 4, "{events}");
+
+        // An altered event is named; the chain goes on intact after it.
+        app.db_execute("UPDATE audit_events SET action = 'nothing_happened' WHERE chain = $1 AND seq = 2", &account).await;
+        let (ok, text) = verify(&app);
+        assert!(!ok);
+        assert!(text.contains("(#2 of the chain): altered"), "{text}");
+        assert_eq!(text.matches("CHAIN BROKEN").count(), 1, "{text}");
+
+        // A deleted one: the gap is named.
+        app.db_execute("DELETE FROM audit_events WHERE chain = $1 AND seq = 3", &account).await;
+        let (_, text) = verify(&app);
+        assert!(text.contains("events #3 to #3 are missing"), "{text}");
+
+        // Two swapped places: the chain breaks where they stand.
+        app.db_execute("UPDATE audit_events SET seq = -1 WHERE chain = $1 AND seq = 4", &account).await;
+        app.db_execute("UPDATE audit_events SET seq = 4 WHERE chain = $1 AND seq = 5", &account).await;
+        app.db_execute("UPDATE audit_events SET seq = 5 WHERE chain = $1 AND seq = -1", &account).await;
+        let (_, text) = verify(&app);
+        assert!(text.contains("(#4 of the chain): the chain breaks here"), "{text}");
+
+        // The newest one deleted: the head still knows how long the chain was.
+        let newest = format!("DELETE FROM audit_events WHERE chain = $1 AND seq = {events}");
+        app.db_execute(&newest, &account).await;
+        let (_, text) = verify(&app);
+        assert!(text.contains(&format!("to #{events} at the end of the chain are missing")), "{text}");
+    }
+
+    async fn c10_audit_events_past_their_retention_are_deleted_and_the_chain_stays_verifiable(backend: Backend) {
+        let Some((mut app, mailbox)) = with_mailbox(backend).await else { return };
+        let (token, me) = person(&app, &mailbox, "owner@a.example").await;
+        let account = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+        let contacts = format!("/api/v1/accounts/{account}/contacts");
+        assert_eq!(app.post_json(&contacts, json!({"name": "Gammel"}), Some(&token)).await.0, 201);
+        let old: i64 = app.db_value("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events").await;
+        assert!(app.stop().await.success());
+
+        // A year and a month later the daily job, run as the server starts, deletes them.
+        std::fs::write(app.dir.path().join("clock.txt"), (396 * 86_400).to_string()).unwrap();
+        let mut app = app.relaunch().mail_to(&mailbox).arg("--test-clock-file").arg("clock.txt").start().await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !app.output().contains("audit events past their retention deleted") {
+            assert!(std::time::Instant::now() < deadline, "{}", app.output());
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // Everything recorded before the stop is now more than 365 days old.
+        let cutoff = time::OffsetDateTime::now_utc().unix_timestamp() + 31 * 86_400;
+        let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE at < {cutoff}");
+        let left: i64 = app.db_value(&sql).await;
+        assert_eq!(left, 0, "all {old} old events went");
+        let token = app.sign_in("owner@a.example", crate::people::PASSWORD).await.unwrap();
+        assert_eq!(app.post_json(&contacts, json!({"name": "Ny"}), Some(&token)).await.0, 201);
+        let (ok, text) = verify(&app);
+        assert!(ok, "retention is not tampering: {text}");
+        assert!(app.stop().await.success());
+    }
+}

@@ -106,14 +106,13 @@ impl App {
             revoked: false,
         };
         self.accounts.create_api_token(&stored, &hash).await?;
-        self.accounts
-            .record(self.audit(
-                "api_token_created",
-                Some(account),
-                Some(caller.user_id),
-                Some(meta),
-            ))
-            .await?;
+        self.record_audit(self.audit(
+            "api_token_created",
+            Some(account),
+            Some(caller.user_id),
+            Some(meta),
+        ))
+        .await?;
         Ok(CreatedApiToken { token, stored })
     }
 
@@ -141,14 +140,13 @@ impl App {
         {
             return Err(AppError::NotFound);
         }
-        self.accounts
-            .record(self.audit(
-                "api_token_revoked",
-                Some(account),
-                Some(caller.user_id),
-                Some(meta),
-            ))
-            .await?;
+        self.record_audit(self.audit(
+            "api_token_revoked",
+            Some(account),
+            Some(caller.user_id),
+            Some(meta),
+        ))
+        .await?;
         Ok(())
     }
 

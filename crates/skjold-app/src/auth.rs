@@ -130,14 +130,13 @@ impl App {
             .await;
         match created {
             Ok(()) => {
-                self.accounts
-                    .record(self.audit(
-                        SecurityEvent::SignUp.as_str(),
-                        Some(account),
-                        Some(user),
-                        Some(meta),
-                    ))
-                    .await?;
+                self.record_audit(self.audit(
+                    SecurityEvent::SignUp.as_str(),
+                    Some(account),
+                    Some(user),
+                    Some(meta),
+                ))
+                .await?;
                 self.send_verification(user, &email).await
             }
             // Two sign-ups with one address at once: the loser is treated like any other

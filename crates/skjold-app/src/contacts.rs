@@ -215,7 +215,7 @@ impl App {
         if let (Some(actor), false) = (scope.actor(), contacts.is_empty()) {
             let mut event = self.audit("pii_read", Some(scope.account()), Some(actor), Some(meta));
             event.detail = Some(disclosure_detail(&contacts));
-            self.accounts.record(event).await?;
+            self.record_audit(event).await?;
         }
         Ok(contacts.into_iter().map(view).collect())
     }

@@ -34,7 +34,7 @@ impl App {
                 age.whole_days(),
                 self.max_key_age.whole_days()
             ));
-            self.accounts.record(event).await?;
+            self.record_audit(event).await?;
         }
         Ok(true)
     }

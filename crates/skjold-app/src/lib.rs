@@ -6,6 +6,7 @@
 mod alerts;
 mod api_tokens;
 mod audit;
+mod audit_chain;
 mod auth;
 mod contacts;
 mod data_keys;
@@ -30,6 +31,7 @@ mod sms;
 pub use alerts::SecurityAlert;
 pub use api_tokens::{AccountView, CreatedApiToken, MAX_TOKEN_DAYS};
 pub use audit::{AuditPage, AuditQuery, MAX_AUDIT_PAGE};
+pub use audit_chain::{AuditVerification, ChainCheck};
 pub use auth::{Caller, IssuedSession, RequestMeta, SessionView};
 pub use contacts::{ContactPage, ContactQuery, ContactView, MAX_PAGE};
 pub use data_keys::MasterKeys;
@@ -42,12 +44,13 @@ pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics
 pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
-    AccountStore, AlertSink, ApiScope, AuditEvent, AuditFilter, AuditLog, Clock, ContactFilter,
-    ContactStore, JobClaims, KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore,
-    Membership, NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, RateCounters,
-    Sealed, SealedContact, SealedUserField, SecondStepStore, SignInGuardStore, SmsCodeStore,
-    SmsPurpose, SmsSender, StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent,
-    StoredMember, StoredSecondStep, StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
+    AccountStore, AlertSink, ApiScope, AuditChainHead, AuditEvent, AuditFilter, AuditLog,
+    ChainedAuditEvent, Clock, ContactFilter, ContactStore, JobClaims, KeyMaintenance, Mailer,
+    MasterKeyUses, MemberChange, MemberStore, Membership, NO_ACCOUNT_CHAIN, NewInvitation,
+    NewSession, NewUser, PendingEmail, ProfileStore, RateCounters, Sealed, SealedContact,
+    SealedUserField, SecondStepStore, SignInGuardStore, SmsCodeStore, SmsPurpose, SmsSender,
+    StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember,
+    StoredSecondStep, StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
 };
 pub use profile::{Me, ProfileChange};
 pub use rate_limits::AuthEndpoint;

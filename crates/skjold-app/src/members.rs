@@ -135,8 +135,7 @@ impl App {
             Ok(()) | Err(StoreFailure::Conflict) => {}
             Err(other) => return Err(other.into()),
         }
-        self.accounts
-            .record(self.audit("member_joined", Some(account), Some(user.id), Some(meta)))
+        self.record_audit(self.audit("member_joined", Some(account), Some(user.id), Some(meta)))
             .await?;
         Ok((account, role))
     }

@@ -153,7 +153,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
         let event = self.audit(action, Some(scope.account()), scope.actor(), Some(meta));
-        Ok(self.accounts.record(event).await?)
+        self.record_audit(event).await
     }
 
     /// Authenticates `credential` for `account` and checks that it may do `op` there.

@@ -335,7 +335,39 @@ pub struct AuditFilter {
     pub before: Option<i64>,
 }
 
-/// Reading an account's audit trail.
+/// The audit chain of events that belong to no account (sign-in failures of unknown
+/// addresses, operator jobs); every account has its own, named by its id.
+pub const NO_ACCOUNT_CHAIN: &str = "-";
+
+/// Where one audit chain stands.
+#[derive(Debug, Clone)]
+pub struct AuditChainHead {
+    pub chain: String,
+    /// The newest event's place and hash.
+    pub seq: i64,
+    pub hash: [u8; 32],
+    /// Where the chain starts now: 1 and the genesis hash until retention deleted its
+    /// oldest events.
+    pub first_seq: i64,
+    pub first_prev_hash: Option<[u8; 32]>,
+}
+
+/// One event of a chain exactly as stored, for verification.
+#[derive(Debug, Clone)]
+pub struct ChainedAuditEvent {
+    pub id: i64,
+    pub seq: i64,
+    /// Unix seconds.
+    pub at: i64,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub ip_prefix: Option<String>,
+    pub detail: Option<String>,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// Reading, verifying and expiring the audit trail.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     /// Up to `limit` events of the scope's account matching `filter`, newest first.
@@ -345,6 +377,20 @@ pub trait AuditLog: Send + Sync {
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<StoredAuditEvent>, StoreFailure>;
+    /// Every chain's head.
+    async fn audit_chain_heads(&self) -> Result<Vec<AuditChainHead>, StoreFailure>;
+    /// Up to `limit` events of `chain` after `after_seq`, in chain order.
+    async fn audit_chain_events(
+        &self,
+        chain: &str,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<ChainedAuditEvent>, StoreFailure>;
+    /// Events recorded before the chains began (not covered by them).
+    async fn unchained_audit_events(&self) -> Result<u64, StoreFailure>;
+    /// Deletes every chain's events older than `before`, from the chain's start, and
+    /// records where each chain now starts. How many were deleted.
+    async fn prune_audit_events(&self, before: OffsetDateTime) -> Result<u64, StoreFailure>;
 }
 
 /// A member of an account as stored.

@@ -99,8 +99,7 @@ impl App {
         if let Some(name) = name {
             let sealed = self.seal_user_field(user.id, NAME_FIELD, name.as_str())?;
             self.profiles.set_name(user.id, &sealed).await?;
-            self.accounts
-                .record(self.audit("name_changed", None, Some(user.id), Some(meta)))
+            self.record_audit(self.audit("name_changed", None, Some(user.id), Some(meta)))
                 .await?;
         }
         if let Some(email) = email {

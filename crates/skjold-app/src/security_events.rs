@@ -83,8 +83,7 @@ impl App {
             user = user.map(|u| u.to_string()),
             "security event"
         );
-        self.accounts
-            .record(self.audit(event.as_str(), None, user, Some(meta)))
+        self.record_audit(self.audit(event.as_str(), None, user, Some(meta)))
             .await?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! zeroized on drop, so a key cannot reach a log line or a panic message by accident.
 
 mod aead;
+mod audit_chain;
 mod blind_index;
 mod data_key;
 mod derive;
@@ -20,6 +21,7 @@ mod token;
 mod totp;
 mod webhook;
 
+pub use audit_chain::{AUDIT_GENESIS, AuditLink, audit_hash};
 pub use blind_index::BlindIndex;
 pub use data_key::{AccountCipher, DataKey, DataKeyError};
 pub use derive::{DatabaseKey, database_key};

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use skjold_app::{
-    AccountStore, ApiScope, AuditEvent, Membership, NewSession, NewUser, Sealed, StoreFailure,
-    StoredApiToken, StoredSession, StoredUser, TokenPurpose,
+    AccountStore, ApiScope, AuditEvent, Membership, NO_ACCOUNT_CHAIN, NewSession, NewUser, Sealed,
+    StoreFailure, StoredApiToken, StoredSession, StoredUser, TokenPurpose,
 };
-use skjold_crypto::TokenHash;
+use skjold_crypto::{AUDIT_GENESIS, AuditLink, TokenHash, audit_hash};
 use skjold_domain::{AccountId, ApiTokenId, Role, SessionId, UserId};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -545,22 +545,94 @@ impl AccountStore for Database {
         })
     }
 
+    /// Appends the event to its account's hash chain (C10). The first statement takes
+    /// the chain's head (its row lock on PostgreSQL, the write lock on SQLite), so
+    /// writers of one chain take turns; two starting a new chain at once collide on its
+    /// key, and the loser tries again.
     async fn record(&self, event: AuditEvent) -> Result<(), StoreFailure> {
+        let mut attempts = 0;
+        loop {
+            match self.append_audit_event(&event).await {
+                Err(StoreFailure::Conflict) if attempts < 3 => attempts += 1,
+                done => return done,
+            }
+        }
+    }
+}
+
+impl Database {
+    async fn append_audit_event(&self, event: &AuditEvent) -> Result<(), StoreFailure> {
+        let chain = event
+            .account_id
+            .map_or_else(|| NO_ACCOUNT_CHAIN.to_owned(), |a| a.to_string());
+        let actor = event.actor_id.map(|a| a.to_string());
+        let at = secs(event.at);
         on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO audit_events (at, account_id, actor_id, action, ip_prefix, detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+            let mut tx = pool.begin().await.map_err(failure)?;
+            let head: Option<(i64, Vec<u8>)> = sqlx::query_as(
+                "UPDATE audit_chain_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash",
             )
-            .bind(secs(event.at))
-            .bind(event.account_id.map(|a| a.to_string()))
-            .bind(event.actor_id.map(|a| a.to_string()))
-            .bind(event.action)
-            .bind(event.ip_prefix)
-            .bind(event.detail)
-            .execute(pool)
+            .bind(&chain)
+            .fetch_optional(&mut *tx)
             .await
-            .map(|_| ())
-            .map_err(failure)
+            .map_err(failure)?;
+            let (seq, prev) = match head {
+                Some((seq, prev)) => (seq, hash_of(&prev)?),
+                None => {
+                    sqlx::query(
+                        "INSERT INTO audit_chain_heads (chain, seq, hash) VALUES ($1, 1, $2)",
+                    )
+                    .bind(&chain)
+                    .bind(AUDIT_GENESIS.to_vec())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failure)?;
+                    (1, AUDIT_GENESIS)
+                }
+            };
+            let hash = audit_hash(
+                &prev,
+                &AuditLink {
+                    chain: &chain,
+                    seq,
+                    at,
+                    actor_id: actor.as_deref(),
+                    action: event.action,
+                    ip_prefix: event.ip_prefix.as_deref(),
+                    detail: event.detail.as_deref(),
+                },
+            );
+            sqlx::query(
+                "INSERT INTO audit_events (at, account_id, actor_id, action, ip_prefix, detail, \
+                 chain, seq, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(at)
+            .bind(event.account_id.map(|a| a.to_string()))
+            .bind(&actor)
+            .bind(event.action)
+            .bind(&event.ip_prefix)
+            .bind(&event.detail)
+            .bind(&chain)
+            .bind(seq)
+            .bind(prev.to_vec())
+            .bind(hash.to_vec())
+            .execute(&mut *tx)
+            .await
+            .map_err(failure)?;
+            sqlx::query("UPDATE audit_chain_heads SET hash = $1 WHERE chain = $2")
+                .bind(hash.to_vec())
+                .bind(&chain)
+                .execute(&mut *tx)
+                .await
+                .map_err(failure)?;
+            tx.commit().await.map_err(failure)
         })
     }
+}
+
+/// A stored hash back to its 32 bytes.
+pub(crate) fn hash_of(bytes: &[u8]) -> Result<[u8; 32], StoreFailure> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreFailure::Other("a stored audit hash is not 32 bytes".to_owned()))
 }

@@ -1,7 +1,7 @@
 # Shared by the load tests: builds the release binary, starts `skjold serve` with default
-# settings in a temporary directory (on BENCH_DATABASE_URL's PostgreSQL if set), and
-# offers `api` (curl against it) and `run` (wrk against it). Source it; it stops the
-# server on exit.
+# settings in a temporary directory (on BENCH_DATABASE_URL's PostgreSQL if set, with the
+# extra flags of BENCH_SERVE_ARGS if set), and offers `api` (curl against it) and `run`
+# (wrk against it). Source it; it stops the server on exit.
 
 duration=${1:-20}
 cd "$(dirname "$0")/.."
@@ -28,7 +28,8 @@ database=()
 # to real users instead of refusing one busy address.
 echo "== starting skjold serve (${BENCH_DATABASE_URL:+PostgreSQL, }default settings, 127.0.0.1 as trusted proxy)"
 (cd "$work" && exec "$binary" serve --listen 127.0.0.1:0 --redirect-listen 127.0.0.1:0 \
-    --metrics-listen 127.0.0.1:0 --trusted-proxies 127.0.0.1/32 "${database[@]}" >out.log 2>&1) &
+    --metrics-listen 127.0.0.1:0 --trusted-proxies 127.0.0.1/32 "${database[@]}" \
+    ${BENCH_SERVE_ARGS:-} >out.log 2>&1) &
 server=$!
 for _ in $(seq 100); do
     grep -q '^skjold: serving https://' "$work/out.log" 2>/dev/null && break
@@ -47,9 +48,18 @@ api -o /dev/null "$base/api/v1/signup" \
 token=$(api "$base/api/v1/sessions" \
     -d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" | jq -r .token)
 
+# The server's CPU time so far, in seconds (user + system, from /proc).
+server_cpu() {
+    awk -v tck="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / tck }' "/proc/$server/stat"
+}
+
 run() {
     local title=$1
     shift
     printf '\n== %s\n' "$title"
+    local before after
+    before=$(server_cpu)
     wrk --latency -t2 -d"${duration}s" "$@"
+    after=$(server_cpu)
+    echo "server CPU seconds: $(echo "$after - $before" | bc)"
 }

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use serde_json::{Map, Value as Json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value as Json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tracing::field::{Field, Visit};
@@ -39,13 +40,6 @@ enum Value {
 }
 
 impl Value {
-    fn json(&self) -> Json {
-        match self {
-            Value::Text(s) | Value::Shown(s) => Json::String(s.clone()),
-            Value::Json(j) => j.clone(),
-        }
-    }
-
     fn human(&self, out: &mut String) {
         let _ = match self {
             Value::Text(s) => write!(out, "{s:?}"),
@@ -240,40 +234,80 @@ where
     }
 }
 
+/// One line, one `write`: standard error is unbuffered, and lines from several threads
+/// must not interleave.
 fn write_stderr(line: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(line.as_bytes());
-    let _ = err.write_all(b"\n");
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    let _ = std::io::stderr().lock().write_all(&bytes);
 }
 
 /// One JSON object: `timestamp`, `level`, the event's fields (`message` among them),
 /// `target`, the innermost span as `span` and every span from the root as `spans`.
+/// Serialised straight from the recorded fields, without an intermediate map.
 fn json_line(
     timestamp: &str,
     meta: &tracing::Metadata<'_>,
     fields: &Fields,
     spans: &[(&'static str, Fields)],
 ) -> String {
-    let mut object = Map::new();
-    object.insert("timestamp".into(), timestamp.into());
-    object.insert("level".into(), meta.level().as_str().into());
-    for (name, value) in &fields.0 {
-        object.insert((*name).into(), value.json());
-    }
-    object.insert("target".into(), meta.target().into());
-    let span_json = |(name, fields): &(&'static str, Fields)| {
-        let mut span = Map::new();
-        for (field, value) in &fields.0 {
-            span.insert((*field).into(), value.json());
-        }
-        span.insert("name".into(), (*name).into());
-        Json::Object(span)
+    let line = JsonLine {
+        timestamp,
+        level: meta.level().as_str(),
+        target: meta.target(),
+        fields,
+        spans,
     };
-    if let Some(innermost) = spans.last() {
-        object.insert("span".into(), span_json(innermost));
-        object.insert("spans".into(), spans.iter().map(span_json).collect());
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+struct JsonLine<'a> {
+    timestamp: &'a str,
+    level: &'a str,
+    target: &'a str,
+    fields: &'a Fields,
+    spans: &'a [(&'static str, Fields)],
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Text(s) | Value::Shown(s) => serializer.serialize_str(s),
+            Value::Json(j) => j.serialize(serializer),
+        }
     }
-    Json::Object(object).to_string()
+}
+
+struct JsonSpan<'a>(&'static str, &'a Fields);
+
+impl Serialize for JsonSpan<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.1.0.len() + 1))?;
+        for (name, value) in &self.1.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.serialize_entry("name", self.0)?;
+        map.end()
+    }
+}
+
+impl Serialize for JsonLine<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("timestamp", self.timestamp)?;
+        map.serialize_entry("level", self.level)?;
+        for (name, value) in &self.fields.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.serialize_entry("target", self.target)?;
+        if let Some((name, fields)) = self.spans.last() {
+            map.serialize_entry("span", &JsonSpan(name, fields))?;
+            let all: Vec<JsonSpan<'_>> = self.spans.iter().map(|(n, f)| JsonSpan(n, f)).collect();
+            map.serialize_entry("spans", &all)?;
+        }
+        map.end()
+    }
 }
 
 /// `timestamp LEVEL span{a=1 b="x"}:inner{…}: target: message k=v …`

@@ -58,25 +58,34 @@ impl Redactor {
         }
     }
 
-    /// Whether a field of this name holds a secret, whatever its value.
+    /// Whether a field of this name holds a secret, whatever its value. Runs for every
+    /// field of every event, so it allocates nothing.
     pub fn is_secret_name(&self, name: &str) -> bool {
-        let name = name.to_ascii_lowercase();
-        if NOT_SECRET.contains(&name.as_str()) {
+        if NOT_SECRET.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             return false;
         }
-        let parts: Vec<&str> = name.split(['_', '-', '.']).collect();
+        let separator = |b: u8| matches!(b, b'_' | b'-' | b'.');
+        let parts = || name.split(['_', '-', '.']);
         let holds = |word: &str| {
-            name == word
-                || name.ends_with(&format!("_{word}"))
-                || name.ends_with(&format!("-{word}"))
-                || name.starts_with(&format!("{word}_"))
-                || (!word.contains(['_', '-']) && parts.contains(&word))
+            let (n, w) = (name.as_bytes(), word.as_bytes());
+            let ends = n.len() > w.len()
+                && n[n.len() - w.len()..].eq_ignore_ascii_case(w)
+                && separator(n[n.len() - w.len() - 1]);
+            let starts =
+                n.len() > w.len() && n[..w.len()].eq_ignore_ascii_case(w) && separator(n[w.len()]);
+            name.eq_ignore_ascii_case(word)
+                || ends
+                || starts
+                || (!word.contains(['_', '-']) && parts().any(|p| p.eq_ignore_ascii_case(word)))
         };
         SECRET_NAMES.iter().any(|w| holds(w))
             || self.extra_names.iter().any(|w| holds(w))
-            || SECRET_SUFFIXES
-                .iter()
-                .any(|w| name == *w || parts.last() == Some(w))
+            || SECRET_SUFFIXES.iter().any(|w| {
+                name.eq_ignore_ascii_case(w)
+                    || parts()
+                        .next_back()
+                        .is_some_and(|p| p.eq_ignore_ascii_case(w))
+            })
     }
 
     /// The value of field `name` as it may be logged.
@@ -112,23 +121,79 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
-/// Runs of digits in groups split by single spaces or dashes: where card numbers and
-/// national identity numbers hide.
-static DIGIT_RUNS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d+(?:[ -]\d+)*").unwrap_or_else(|e| panic!("digit run pattern: {e}"))
-});
+/// The byte ranges of the runs of digits in groups split by single spaces or dashes
+/// (where card numbers and national identity numbers hide) that hold at least 11 digits.
+/// A plain scan: log lines are full of short numbers, and a regex match each costs more.
+fn long_digit_runs(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut digits = 0;
+        let mut end = i;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_digit() {
+                digits += 1;
+                i += 1;
+                end = i;
+            } else if matches!(bytes[i], b' ' | b'-')
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+            {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        if digits >= 11 {
+            runs.push((start, end));
+        }
+    }
+    runs
+}
 
 /// `text` with every secret-looking part replaced by [`REDACTED`]: tokens, keys, JWTs,
 /// credentials in URLs, e-mail addresses, card numbers that pass the Luhn check and
 /// Norwegian national identity numbers that pass their check digits.
 pub fn redact_text(text: &str) -> String {
     let mut out = std::borrow::Cow::Borrowed(text);
-    for pattern in PATTERNS.iter() {
-        if pattern.is_match(&out) {
-            out = std::borrow::Cow::Owned(pattern.replace_all(&out, REDACTED).into_owned());
+    if may_match_a_pattern(text) {
+        for pattern in PATTERNS.iter() {
+            if pattern.is_match(&out) {
+                out = std::borrow::Cow::Owned(pattern.replace_all(&out, REDACTED).into_owned());
+            }
         }
     }
     redact_numbers(&out)
+}
+
+/// Whether `text` has what one of [`PATTERNS`] needs: an `@`, a `://`, a token or key
+/// prefix, an authentication scheme. Most log values (methods, routes, ids, addresses)
+/// have none, and a pass over their bytes spares them the patterns. (Numbers need at
+/// least 11 digits, checked apart.)
+fn may_match_a_pattern(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let has_word = |word: &[u8]| {
+        bytes
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    bytes.contains(&b'@')
+        || has(b"://")
+        || bytes
+            .windows(5)
+            .any(|w| w.starts_with(b"skj") && w[4] == b'_')
+        || has(b"eyJ")
+        || has(b"-----BEGIN")
+        || has(b"AGE-SECRET-KEY-")
+        || has_word(b"bearer")
+        || has_word(b"basic")
+        || has_word(b"token")
 }
 
 /// Replaces card and national identity numbers among the digit runs of `text`: any
@@ -139,13 +204,10 @@ fn redact_numbers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
-    for run in DIGIT_RUNS.find_iter(text) {
-        if run.as_str().len() < 11 {
-            continue;
-        }
-        let glued_before = glued(text[..run.start()].chars().next_back());
-        let glued_after = glued(text[run.end()..].chars().next());
-        let groups: Vec<(usize, usize)> = group_spans(run.as_str(), run.start());
+    for (start, end) in long_digit_runs(text) {
+        let glued_before = glued(text[..start].chars().next_back());
+        let glued_after = glued(text[end..].chars().next());
+        let groups: Vec<(usize, usize)> = group_spans(&text[start..end], start);
         let mut hidden: Vec<(usize, usize)> = Vec::new();
         for i in 0..groups.len() {
             if i == 0 && glued_before {

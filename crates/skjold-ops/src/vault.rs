@@ -1,11 +1,12 @@
 //! The log vault's writer: a thread that gathers redacted lines and seals them into a
 //! segment when the segment is big enough or old enough, continuing the instance's hash
-//! chain. Logging never waits for it: lines that find its queue full are counted and the
-//! count is written in their place.
+//! chain. Logging never waits for it and never wakes it: a line is pushed onto a shared
+//! list, which the writer takes every [`GATHER`]; lines that find the list full are
+//! counted and the count is written in their place.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,9 @@ use crate::store::{ANCHOR, LogStore};
 
 /// Lines waiting for the writer before new ones are dropped (and counted).
 const QUEUE: usize = 65_536;
+/// How often the writer takes the lines logged since it last looked. Waking it for each
+/// line would cost every request a thread switch.
+const GATHER: Duration = Duration::from_millis(200);
 
 /// How a vault writes.
 #[derive(Debug, Clone)]
@@ -32,26 +36,30 @@ pub struct VaultSettings {
     pub segment_age: Duration,
 }
 
+/// What the writer is told besides lines.
 enum Message {
-    Line(String, OffsetDateTime),
     Flush(SyncSender<()>),
     Stop,
 }
 
+/// Lines logged and not yet taken by the writer.
+type Pending = Mutex<Vec<(String, OffsetDateTime)>>;
+
 /// Where the logging layer hands lines to the vault. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct VaultSink {
-    queue: SyncSender<Message>,
+    pending: Arc<Pending>,
     dropped: Arc<AtomicU64>,
 }
 
 impl VaultSink {
-    /// Queues one redacted JSON line; never blocks.
+    /// Adds one redacted JSON line; never blocks on the writer.
     pub fn write(&self, line: String, at: OffsetDateTime) {
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
-            self.queue.try_send(Message::Line(line, at))
-        {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+        match self.pending.lock() {
+            Ok(mut pending) if pending.len() < QUEUE => pending.push((line, at)),
+            _ => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -60,6 +68,7 @@ impl VaultSink {
 #[derive(Debug)]
 pub struct Vault {
     sink: VaultSink,
+    control: SyncSender<Message>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -72,7 +81,8 @@ impl Vault {
             ));
         }
         let tip = chain_tip(store.as_ref(), &settings.instance)?;
-        let (queue, lines) = sync_channel(QUEUE);
+        let (control, messages) = sync_channel(4);
+        let pending: Arc<Pending> = Arc::default();
         let dropped = Arc::new(AtomicU64::new(0));
         let mut writer = Writer {
             store,
@@ -82,13 +92,15 @@ impl Vault {
             buffer: Vec::new(),
             count: 0,
             first: None,
+            pending: Arc::clone(&pending),
             dropped: Arc::clone(&dropped),
         };
         let thread = std::thread::Builder::new()
             .name("skjold-log-vault".to_owned())
-            .spawn(move || writer.run(&lines))?;
+            .spawn(move || writer.run(&messages))?;
         Ok(Vault {
-            sink: VaultSink { queue, dropped },
+            sink: VaultSink { pending, dropped },
+            control,
             thread: Some(thread),
         })
     }
@@ -100,14 +112,14 @@ impl Vault {
     /// Seals every line queued so far, and waits until it is stored.
     pub fn flush(&self) {
         let (done, wait) = sync_channel(1);
-        if self.sink.queue.send(Message::Flush(done)).is_ok() {
+        if self.control.send(Message::Flush(done)).is_ok() {
             let _ = wait.recv();
         }
     }
 
     /// Seals the tail and stops the writer; lines logged after this are not kept.
     pub fn close(mut self) {
-        if self.sink.queue.send(Message::Stop).is_ok()
+        if self.control.send(Message::Stop).is_ok()
             && let Some(thread) = self.thread.take()
         {
             let _ = thread.join();
@@ -149,34 +161,48 @@ struct Writer {
     buffer: Vec<u8>,
     count: u64,
     first: Option<(OffsetDateTime, Instant)>,
+    pending: Arc<Pending>,
     dropped: Arc<AtomicU64>,
 }
 
 impl Writer {
-    fn run(&mut self, lines: &Receiver<Message>) {
+    fn run(&mut self, messages: &Receiver<Message>) {
         loop {
-            let wait = match self.first {
-                Some((_, since)) => self.settings.segment_age.saturating_sub(since.elapsed()),
-                None => Duration::from_secs(3600),
-            };
-            match lines.recv_timeout(wait) {
-                Ok(Message::Line(line, at)) => {
-                    self.note_dropped(at);
-                    self.push(&line, at);
-                    if self.buffer.len() >= self.settings.segment_bytes {
+            let message = messages.recv_timeout(GATHER);
+            self.gather();
+            match message {
+                Err(RecvTimeoutError::Timeout) => {
+                    let old = self
+                        .first
+                        .is_some_and(|(_, since)| since.elapsed() >= self.settings.segment_age);
+                    if old {
                         self.seal();
                     }
                 }
                 Ok(Message::Flush(done)) => {
-                    self.note_dropped(OffsetDateTime::now_utc());
                     self.seal();
                     let _ = done.send(());
                 }
-                Err(RecvTimeoutError::Timeout) => self.seal(),
                 Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => {
                     self.seal();
                     return;
                 }
+            }
+        }
+    }
+
+    /// Takes the lines logged since the last look, sealing whenever a segment fills.
+    fn gather(&mut self) {
+        let lines = self
+            .pending
+            .lock()
+            .map(|mut pending| std::mem::take(&mut *pending))
+            .unwrap_or_default();
+        self.note_dropped(OffsetDateTime::now_utc());
+        for (line, at) in lines {
+            self.push(&line, at);
+            if self.buffer.len() >= self.settings.segment_bytes {
+                self.seal();
             }
         }
     }

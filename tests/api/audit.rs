@@ -90,6 +90,18 @@ on_both_backends! {
         assert!(text.contains("events of no account"), "{text}");
         assert!(app.output().contains("skjold::audit") && app.output().contains("pii_read"), "audit events go to the log, and so to the vault");
 
+        // The API hands out the chain, so a copy of the trail can be checked on its own.
+        let (status, page) = app.get_json(&format!("/api/v1/accounts/{account}/audit"), &token).await;
+        assert_eq!(status, 200, "{page}");
+        let mut links: Vec<(i64, String, String)> = page["events"].as_array().unwrap().iter()
+            .map(|e| (e["seq"].as_i64().unwrap(), e["prev_hash"].as_str().unwrap().to_owned(), e["hash"].as_str().unwrap().to_owned()))
+            .collect();
+        links.sort();
+        assert_eq!((links[0].0, links[0].1.as_str()), (1, "0".repeat(64).as_str()), "{page}");
+        for pair in links.windows(2) {
+            assert_eq!((pair[1].0, &pair[1].1), (pair[0].0 + 1, &pair[0].2), "each event names the one before");
+        }
+
         let count = |sql: &str| sql.replace("$1", &format!("'{account}'"));
         let events: i64 = app.db_value(&count("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE chain = $1")).await;
         assert!(events >= 4, "{events}");

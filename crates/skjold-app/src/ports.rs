@@ -322,6 +322,9 @@ pub struct StoredAuditEvent {
     pub action: String,
     pub ip_prefix: Option<String>,
     pub detail: Option<String>,
+    /// Its place in the account's hash chain, the previous event's hash and its own;
+    /// `None` for events recorded before the chains began.
+    pub chain_link: Option<(i64, Vec<u8>, Vec<u8>)>,
 }
 
 /// Which audit events to read: every condition given must hold.

@@ -21,6 +21,9 @@ type EventRow = (
     String,
     Option<String>,
     Option<String>,
+    Option<i64>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
 );
 
 #[async_trait]
@@ -34,7 +37,8 @@ impl AuditLog for Database {
         // A condition whose parameter is NULL holds for every row.
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT id, at, actor_id, action, ip_prefix, detail FROM audit_events \
+                "SELECT id, at, actor_id, action, ip_prefix, detail, seq, prev_hash, hash \
+                 FROM audit_events \
                  WHERE account_id = $1 \
                  AND ($2 IS NULL OR action = $2) \
                  AND ($3 IS NULL OR actor_id = $3) \
@@ -55,16 +59,19 @@ impl AuditLog for Database {
             .map_err(failure)?
         });
         rows.into_iter()
-            .map(|(id, at, actor, action, ip_prefix, detail)| {
-                Ok(StoredAuditEvent {
-                    id,
-                    at: time_of(at)?,
-                    actor_id: actor.map(|a| parse(&a)).transpose()?,
-                    action,
-                    ip_prefix,
-                    detail,
-                })
-            })
+            .map(
+                |(id, at, actor, action, ip_prefix, detail, seq, prev_hash, hash)| {
+                    Ok(StoredAuditEvent {
+                        id,
+                        at: time_of(at)?,
+                        actor_id: actor.map(|a| parse(&a)).transpose()?,
+                        action,
+                        ip_prefix,
+                        detail,
+                        chain_link: seq.zip(prev_hash).zip(hash).map(|((s, p), h)| (s, p, h)),
+                    })
+                },
+            )
             .collect()
     }
 

@@ -37,6 +37,19 @@ pub(super) struct AuditEventBody {
     /// What the event concerns (ids and field names), if anything.
     #[schema(value_type = Option<Object>)]
     detail: Option<serde_json::Value>,
+    /// Its place in the account's hash chain (1, 2, …), so a copy of the trail can be
+    /// checked on its own: `hash` is SHA-256 over `prev_hash` and the event's fields
+    /// (see `crates/skjold-crypto/src/audit_chain.rs`), and the next event's
+    /// `prev_hash`. Absent for events from before the chains began.
+    seq: Option<i64>,
+    /// Hex.
+    prev_hash: Option<String>,
+    /// Hex.
+    hash: Option<String>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -98,7 +111,14 @@ pub(super) async fn get_audit(
         .events
         .into_iter()
         .map(|e| {
+            let (seq, prev_hash, hash) = match &e.chain_link {
+                Some((seq, prev, hash)) => (Some(*seq), Some(hex(prev)), Some(hex(hash))),
+                None => (None, None, None),
+            };
             Ok(AuditEventBody {
+                seq,
+                prev_hash,
+                hash,
                 id: e.id,
                 at: rfc3339(e.at)?,
                 actor_id: e.actor_id.map(|a| a.to_string()),

@@ -86,7 +86,8 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
 
-    /// Log filter in tracing's syntax [default: info,sqlx=warn]
+    /// Log filter: a default level and target=level pairs, e.g. debug or
+    /// info,skjold_http=debug [default: info,sqlx=warn]
     #[arg(long, env = "SKJOLD_LOG", value_name = "FILTER")]
     pub log: Option<String>,
 

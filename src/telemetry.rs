@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use skjold_ops::layer::{RedactingLayer, StderrFormat, VaultSlot};
 use skjold_ops::redact::Redactor;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -16,12 +16,17 @@ use crate::settings::LogFormat;
 /// Installs the global subscriber; the slot is where `serve` attaches the vault. A
 /// filter that does not parse is an error, not a silent fallback: an operator who asked
 /// for debug logs should not quietly get none.
+///
+/// The filter is `target=level` pairs and a default level (`info,sqlx=warn`), decided
+/// once per call site. (`EnvFilter`, which can also filter by span fields, takes a lock
+/// each time any span is entered or left: on every poll of every request.)
 pub fn init(
     format: LogFormat,
     filter: &str,
     redact_fields: &[String],
 ) -> anyhow::Result<Arc<VaultSlot>> {
-    let filter = EnvFilter::try_new(filter)
+    let filter: Targets = filter
+        .parse()
         .map_err(|e| anyhow::anyhow!("log filter {filter:?} is invalid: {e}"))?;
     let stderr = match format {
         LogFormat::Human => StderrFormat::Human,

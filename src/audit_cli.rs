@@ -19,6 +19,9 @@ pub async fn verify(config: &ServeConfig, out: &mut impl Write) -> anyhow::Resul
     let report = app.verify_audit_trail().await?;
     database.close().await;
     let mut problems = 0;
+    if report.chains.is_empty() {
+        writeln!(out, "no audit events yet")?;
+    }
     for chain in &report.chains {
         let name = if chain.chain == skjold_app::NO_ACCOUNT_CHAIN {
             "events of no account".to_owned()

@@ -702,9 +702,19 @@ mod tests {
             development.logs.recipients.is_none(),
             "generated outside production"
         );
-        assert_eq!(
-            development.logs.store,
-            std::path::Path::new("skjold-data/logs")
+        assert!(matches!(
+            &development.logs.store,
+            crate::log_vault::LogStoreConfig::Directory(dir) if dir == std::path::Path::new("skjold-data/logs")
+        ));
+        let err = resolve(Settings {
+            log_store: Some("azure://logs".into()),
+            ..Settings::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("log_store_account and log_store_key_file"),
+            "{err}"
         );
     }
 }

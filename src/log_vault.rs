@@ -10,8 +10,9 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use skjold_domain::Environment;
 use skjold_ops::identity::{Recipient, new_identity_file, recipients_from};
+use skjold_ops::remote_store::{AzureSettings, ObjectLogStore};
 use skjold_ops::retention::MAX_RETENTION;
-use skjold_ops::store::DirStore;
+use skjold_ops::store::{DirStore, LogStore};
 use skjold_ops::vault::{Vault, VaultSettings};
 
 use crate::settings::Settings;
@@ -24,7 +25,7 @@ const INSTANCE_FILE: &str = "instance-id";
 /// The resolved log vault settings.
 #[derive(Debug, Clone)]
 pub struct LogVaultConfig {
-    pub store: PathBuf,
+    pub store: LogStoreConfig,
     /// `None`: the development identity's recipient.
     pub recipients: Option<Vec<String>>,
     pub retention: time::Duration,
@@ -56,7 +57,13 @@ impl LogVaultConfig {
             None => {}
         }
         Ok(LogVaultConfig {
-            store: s.log_store.clone().unwrap_or_else(|| data_dir.join("logs")),
+            store: LogStoreConfig::resolve(
+                s.log_store.clone(),
+                s.log_store_account.clone(),
+                s.log_store_key_file.clone(),
+                s.log_store_endpoint.clone(),
+                data_dir,
+            )?,
             recipients,
             retention: retention(s.log_retention_days)?,
             redact_fields: s.log_redact_fields.clone().unwrap_or_default(),
@@ -88,7 +95,7 @@ pub fn retention(days: Option<u32>) -> anyhow::Result<time::Duration> {
 #[derive(Debug)]
 pub struct RunningVault {
     pub vault: Vault,
-    pub store: Arc<DirStore>,
+    pub store: Arc<dyn LogStore>,
     /// The lock on the instance id, held while the process writes under it.
     _instance: Option<File>,
 }
@@ -111,14 +118,9 @@ pub fn start(
             (id, Some(lock))
         }
     };
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&config.store)
-        .with_context(|| format!("cannot create the log store {}", config.store.display()))?;
-    let store = Arc::new(DirStore::new(&config.store));
+    let store = config.store.open(true)?;
     let vault = Vault::start(
-        Arc::clone(&store) as Arc<dyn skjold_ops::store::LogStore>,
+        Arc::clone(&store),
         VaultSettings {
             instance: instance.clone(),
             recipients,
@@ -129,7 +131,7 @@ pub fn start(
     .context("cannot start the log vault")?;
     tracing::info!(
         instance,
-        store = %config.store.display(),
+        store = ?store,
         "log vault open: segments are encrypted to the operators' keys"
     );
     Ok(RunningVault {
@@ -219,4 +221,68 @@ fn random_hex() -> anyhow::Result<String> {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Where log segments are kept.
+#[derive(Debug, Clone)]
+pub enum LogStoreConfig {
+    Directory(PathBuf),
+    Azure(AzureSettings),
+}
+
+impl LogStoreConfig {
+    /// `location` is a directory, or `azure://<container>` with the account settings.
+    pub fn resolve(
+        location: Option<PathBuf>,
+        account: Option<String>,
+        key_file: Option<PathBuf>,
+        endpoint: Option<String>,
+        data_dir: &Path,
+    ) -> anyhow::Result<LogStoreConfig> {
+        let location = location.unwrap_or_else(|| data_dir.join("logs"));
+        let Some(container) = location.to_str().and_then(|l| l.strip_prefix("azure://")) else {
+            if account.is_some() || key_file.is_some() || endpoint.is_some() {
+                bail!(
+                    "log_store_account, log_store_key_file and log_store_endpoint need an azure:// log_store"
+                );
+            }
+            return Ok(LogStoreConfig::Directory(location));
+        };
+        let (Some(account), Some(key_file)) = (account, key_file) else {
+            bail!("an azure:// log_store needs log_store_account and log_store_key_file");
+        };
+        let access_key = std::fs::read_to_string(&key_file).with_context(|| {
+            format!("cannot read the log store key file {}", key_file.display())
+        })?;
+        Ok(LogStoreConfig::Azure(AzureSettings {
+            account,
+            container: container.trim_end_matches('/').to_owned(),
+            access_key,
+            endpoint,
+        }))
+    }
+
+    /// The store; a directory is created first if `create`.
+    pub fn open(&self, create: bool) -> anyhow::Result<Arc<dyn LogStore>> {
+        match self {
+            LogStoreConfig::Directory(dir) => {
+                if create {
+                    std::fs::DirBuilder::new()
+                        .recursive(true)
+                        .mode(0o700)
+                        .create(dir)
+                        .with_context(|| {
+                            format!("cannot create the log store {}", dir.display())
+                        })?;
+                } else if !dir.is_dir() {
+                    bail!(
+                        "there is no log store at {}; give --log-store or --data-dir",
+                        dir.display()
+                    );
+                }
+                Ok(Arc::new(DirStore::new(dir)))
+            }
+            LogStoreConfig::Azure(settings) => Ok(Arc::new(ObjectLogStore::azure(settings)?)),
+        }
+    }
 }

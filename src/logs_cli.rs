@@ -6,18 +6,20 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use skjold_ops::read::{LineFilter, list, read_new};
-use skjold_ops::store::DirStore;
+use std::sync::Arc;
+
+use skjold_ops::store::LogStore;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{LineFilterArgs, LogPlace, LogsCommand};
 use crate::config::{DEFAULT_DATA_DIR, DEFAULT_KEY_DIR};
-use crate::log_vault::{DEV_IDENTITY, retention, write_private};
+use crate::log_vault::{DEV_IDENTITY, LogStoreConfig, retention, write_private};
 use crate::settings::Settings;
 
 /// What one `skjold logs` command needs to know of the settings.
 struct Place {
-    store: DirStore,
+    store: Arc<dyn LogStore>,
     key_dir: PathBuf,
     retention_days: Option<u32>,
 }
@@ -29,19 +31,15 @@ fn place(p: &LogPlace) -> anyhow::Result<Place> {
         .clone()
         .or(file.data_dir)
         .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
-    let store = p
-        .log_store
-        .clone()
-        .or(file.log_store)
-        .unwrap_or_else(|| data_dir.join("logs"));
-    if !store.is_dir() {
-        bail!(
-            "there is no log store at {}; give --log-store or --data-dir",
-            store.display()
-        );
-    }
+    let store = LogStoreConfig::resolve(
+        p.log_store.clone().or(file.log_store),
+        p.log_store_account.clone().or(file.log_store_account),
+        p.log_store_key_file.clone().or(file.log_store_key_file),
+        p.log_store_endpoint.clone().or(file.log_store_endpoint),
+        &data_dir,
+    )?;
     Ok(Place {
-        store: DirStore::new(store),
+        store: store.open(false)?,
         key_dir: p
             .key_dir
             .clone()
@@ -123,7 +121,7 @@ pub fn run(command: LogsCommand, out: &mut impl Write) -> anyhow::Result<()> {
     match command {
         LogsCommand::List { place: p } => {
             let place = place(&p)?;
-            for (name, h) in list(&place.store)? {
+            for (name, h) in list(place.store.as_ref())? {
                 let at = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
                 writeln!(
                     out,
@@ -148,7 +146,7 @@ pub fn run(command: LogsCommand, out: &mut impl Write) -> anyhow::Result<()> {
             let identities = identity
                 .map(|path| identities(Some(&path), &place.key_dir))
                 .transpose()?;
-            let reports = skjold_ops::verify::verify(&place.store, identities.as_deref())?;
+            let reports = skjold_ops::verify::verify(place.store.as_ref(), identities.as_deref())?;
             let mut broken = 0;
             for report in &reports {
                 writeln!(
@@ -178,8 +176,11 @@ pub fn run(command: LogsCommand, out: &mut impl Write) -> anyhow::Result<()> {
         } => {
             let place = place(&p)?;
             let retention = retention(retention_days.or(place.retention_days))?;
-            let deleted =
-                skjold_ops::retention::prune(&place.store, retention, OffsetDateTime::now_utc())?;
+            let deleted = skjold_ops::retention::prune(
+                place.store.as_ref(),
+                retention,
+                OffsetDateTime::now_utc(),
+            )?;
             log_pruned(&deleted);
             for (instance, name) in &deleted {
                 writeln!(out, "deleted {instance}/{name}")?;
@@ -220,9 +221,13 @@ fn read(
     let filter = line_filter(args, text)?;
     let mut seen = BTreeSet::new();
     loop {
-        let printed = read_new(&place.store, &identities, &filter, &mut seen, |line| {
-            writeln!(out, "{line}")
-        });
+        let printed = read_new(
+            place.store.as_ref(),
+            &identities,
+            &filter,
+            &mut seen,
+            |line| writeln!(out, "{line}"),
+        );
         match printed {
             Err(skjold_ops::LogError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 return Ok(());

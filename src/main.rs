@@ -30,6 +30,7 @@ use crate::config::{DEFAULT_KEY_DIR, ServeConfig};
 use crate::settings::Settings;
 
 fn main() -> ExitCode {
+    outbound::install_crypto_provider();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

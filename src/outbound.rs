@@ -8,10 +8,16 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use skjold_crypto::sign_webhook;
 
-/// A client for calls to `peer`, with a 10 s timeout, over rustls with ring (reqwest is
-/// built without a bundled crypto provider: Skjold uses ring only).
-pub fn http_client(peer: &str) -> anyhow::Result<reqwest::Client> {
+/// Makes ring the process's TLS crypto provider, for every HTTP client built from now on
+/// (Skjold's own and the log store's): reqwest is built without a bundled provider, since
+/// Skjold uses ring only. Called first thing in `main`.
+pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A client for calls to `peer`, with a 10 s timeout, over rustls with ring.
+pub fn http_client(peer: &str) -> anyhow::Result<reqwest::Client> {
+    install_crypto_provider();
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()

@@ -24,7 +24,7 @@ use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
 use crate::embedded::{self, DataDirLock};
 use crate::vault::VaultTransit;
 use skjold_ops::layer::VaultSlot;
-use skjold_ops::store::DirStore;
+use skjold_ops::store::LogStore;
 
 pub async fn run(config: ServeConfig, log_slot: &VaultSlot) -> anyhow::Result<()> {
     // Whole seconds: the time is shown to people and written into key files.
@@ -193,7 +193,7 @@ const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(3600);
 /// deletes log segments and audit events past their retention.
 async fn housekeeping(
     app: App,
-    log_store: Arc<DirStore>,
+    log_store: Arc<dyn LogStore>,
     retention: time::Duration,
     audit_retention: time::Duration,
 ) {

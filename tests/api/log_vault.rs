@@ -391,3 +391,139 @@ async fn c10_a_server_prunes_once_a_day_and_logs_it() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("at most 90 days"));
 }
+
+/// Azurite's well-known development account and key.
+const AZURITE_ACCOUNT: &str = "devstoreaccount1";
+const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// Azurite's blob service on a free loopback port, its files in `dir`, with an empty
+/// container `logs` made by Azure's own SDK; `None` (a loud skip) where it is missing.
+async fn azurite(dir: &Path) -> Option<(std::process::Child, String)> {
+    let missing = || crate::helpers::skip("Azurite", "npm install -g azurite @azure/storage-blob");
+    let Ok(npm_root) = std::process::Command::new("npm")
+        .args(["root", "-g"])
+        .output()
+    else {
+        missing();
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let Ok(child) = std::process::Command::new("azurite-blob")
+        .args([
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            &port.to_string(),
+            "--silent",
+            "--skipApiVersionCheck",
+            "--location",
+        ])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        missing();
+        return None;
+    };
+    let endpoint = format!("http://127.0.0.1:{port}/{AZURITE_ACCOUNT}");
+    let script = format!(
+        "const {{BlobServiceClient, StorageSharedKeyCredential}} = require('@azure/storage-blob');
+         const key = new StorageSharedKeyCredential('{AZURITE_ACCOUNT}', '{AZURITE_KEY}');
+         new BlobServiceClient('{endpoint}', key).getContainerClient('logs').create()
+           .then(() => process.exit(0), e => {{ console.error(e.message); process.exit(1); }});"
+    );
+    let root = String::from_utf8_lossy(&npm_root.stdout).trim().to_owned();
+    for _ in 0..100 {
+        let made = std::process::Command::new("node")
+            .env("NODE_PATH", &root)
+            .args(["-e", &script])
+            .output();
+        if made.as_ref().is_ok_and(|o| o.status.success()) {
+            return Some((child, endpoint));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("Azurite did not start, or the container could not be made");
+}
+
+#[tokio::test]
+async fn c10_segments_go_to_azure_blob_storage_and_read_back_from_there() {
+    let emulator = tempfile::tempdir().unwrap();
+    let Some((mut azurite, endpoint)) = azurite(emulator.path()).await else {
+        return;
+    };
+    let Some(launch) = Launch::new(Backend::Sqlite).await else {
+        return;
+    };
+    let mut launch = launch;
+    let dir = launch
+        .dir
+        .get_or_insert_with(|| std::sync::Arc::new(tempfile::tempdir().unwrap()))
+        .path()
+        .to_owned();
+    std::fs::write(dir.join("azure.key"), AZURITE_KEY).unwrap();
+    let store = [
+        "--log-store",
+        "azure://logs",
+        "--log-store-account",
+        AZURITE_ACCOUNT,
+        "--log-store-key-file",
+        "azure.key",
+        "--log-store-endpoint",
+        &endpoint,
+    ];
+    let mut app = store
+        .iter()
+        .fold(launch, |l, a| l.arg(*a))
+        .arg("--log-segment-kib")
+        .arg("1")
+        .start()
+        .await;
+    for _ in 0..20 {
+        assert_eq!(app.get("/healthz").await.status(), 200);
+    }
+    assert!(app.stop().await.success());
+    assert!(
+        !app.data_dir().join("logs").exists(),
+        "nothing was kept on local disk"
+    );
+
+    let with_store = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&store);
+        all.extend_from_slice(&["--key-dir", "keys"]);
+        logs(&dir, &all)
+    };
+    let out = with_store(&["verify", "--identity", "keys/log-operator.identity"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = text(&with_store(&["list"]));
+    assert!(
+        listed.lines().count() >= 3,
+        "several segments in the container: {listed}"
+    );
+    let read = with_store(&["read"]);
+    assert!(read.status.success(), "{}", text(&read));
+    let lines = String::from_utf8(read.stdout).unwrap();
+    assert!(
+        lines.contains("request finished") && lines.contains("database closed; stopped"),
+        "{lines}"
+    );
+    // The blobs themselves are ciphertext.
+    let blobs = files_under(emulator.path());
+    assert!(!blobs.is_empty());
+    for blob in blobs {
+        assert!(
+            !contains(&std::fs::read(&blob).unwrap(), "request finished"),
+            "{} holds clear text",
+            blob.display()
+        );
+    }
+    let _ = azurite.kill();
+    let _ = azurite.wait();
+}

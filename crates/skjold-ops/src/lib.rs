@@ -11,6 +11,7 @@ pub use error::LogError;
 pub mod identity;
 pub mod layer;
 pub mod read;
+pub mod remote_store;
 pub mod retention;
 pub mod store;
 pub mod vault;

@@ -1,0 +1,196 @@
+//! Log stores on object storage, through the `object_store` crate: Azure Blob Storage
+//! (tested against the Azurite emulator). A blob is written whole or not at all, which is
+//! what [`LogStore::put`] promises.
+//!
+//! `object_store` is async; the vault's writer, `skjold logs` and the retention job call
+//! the store from plain threads, sometimes inside the server's runtime. Each call
+//! therefore runs on a short-lived thread of its own with the store's own small runtime,
+//! so it never blocks or re-enters the caller's.
+
+use std::sync::Arc;
+
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+
+use crate::error::LogError;
+use crate::segment::seq_of_name;
+use crate::store::LogStore;
+
+/// Where an Azure log store is and how to reach it.
+#[derive(Clone)]
+pub struct AzureSettings {
+    pub account: String,
+    pub container: String,
+    /// The storage account's access key (base64), read from a file.
+    pub access_key: String,
+    /// Another endpoint than `https://<account>.blob.core.windows.net`: the emulator's
+    /// `http://127.0.0.1:10000/<account>`, say. Plain HTTP only to a loopback address.
+    pub endpoint: Option<String>,
+}
+
+impl std::fmt::Debug for AzureSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AzureSettings")
+            .field("account", &self.account)
+            .field("container", &self.container)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Segments as blobs: `<instance>/<segment name>` in one container.
+pub struct ObjectLogStore {
+    store: Arc<dyn ObjectStore>,
+    /// Taken only when the store is dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+    description: String,
+}
+
+impl Drop for ObjectLogStore {
+    /// The server drops the store inside its own runtime, where waiting for another
+    /// runtime's threads is not allowed: it is left to wind down on its own.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl std::fmt::Debug for ObjectLogStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
+fn failure(error: impl std::fmt::Display) -> LogError {
+    LogError::Io(std::io::Error::other(error.to_string()))
+}
+
+impl ObjectLogStore {
+    pub fn azure(settings: &AzureSettings) -> Result<ObjectLogStore, LogError> {
+        let mut builder = MicrosoftAzureBuilder::new()
+            .with_account(&settings.account)
+            .with_container_name(&settings.container)
+            .with_access_key(settings.access_key.trim());
+        if let Some(endpoint) = &settings.endpoint {
+            let loopback = endpoint.starts_with("http://127.0.0.1")
+                || endpoint.starts_with("http://localhost")
+                || endpoint.starts_with("http://[::1]");
+            if !endpoint.starts_with("https://") && !loopback {
+                return Err(LogError::Config(format!(
+                    "the log store endpoint {endpoint} must be https:// (plain http only to this host)"
+                )));
+            }
+            builder = builder
+                .with_endpoint(endpoint.clone())
+                .with_allow_http(loopback);
+        }
+        let store = builder
+            .build()
+            .map_err(|e| LogError::Config(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(ObjectLogStore {
+            store: Arc::new(store),
+            runtime: Some(runtime),
+            description: format!(
+                "Azure Blob Storage, account {}, container {}",
+                settings.account, settings.container
+            ),
+        })
+    }
+
+    /// Runs `work` to completion on a thread of its own.
+    fn wait<T: Send>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, LogError>> + Send,
+    ) -> Result<T, LogError> {
+        let Some(runtime) = &self.runtime else {
+            return Err(failure("the log store is closed"));
+        };
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| runtime.block_on(work))
+                .join()
+                .unwrap_or_else(|_| Err(failure("a log store call panicked")))
+        })
+    }
+
+    fn names(&self, prefix: Option<&Path>) -> Result<(Vec<String>, Vec<String>), LogError> {
+        let store = Arc::clone(&self.store);
+        let prefix = prefix.cloned();
+        self.wait(async move {
+            let listing = store
+                .list_with_delimiter(prefix.as_ref())
+                .await
+                .map_err(failure)?;
+            let folders = listing
+                .common_prefixes
+                .iter()
+                .filter_map(|p| p.filename().map(str::to_owned))
+                .collect();
+            let files = listing
+                .objects
+                .iter()
+                .filter_map(|o| o.location.filename().map(str::to_owned))
+                .collect();
+            Ok((folders, files))
+        })
+    }
+}
+
+impl LogStore for ObjectLogStore {
+    fn instances(&self) -> Result<Vec<String>, LogError> {
+        let (mut folders, _) = self.names(None)?;
+        folders.sort();
+        Ok(folders)
+    }
+
+    fn segments(&self, instance: &str) -> Result<Vec<String>, LogError> {
+        let (_, files) = self.names(Some(&Path::from(instance)))?;
+        let mut names: Vec<String> = files
+            .into_iter()
+            .filter(|n| seq_of_name(n).is_some())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    fn get(&self, instance: &str, name: &str) -> Result<Option<Vec<u8>>, LogError> {
+        let store = Arc::clone(&self.store);
+        let path = Path::from_iter([instance, name]);
+        self.wait(async move {
+            match store.get(&path).await {
+                Ok(found) => Ok(Some(found.bytes().await.map_err(failure)?.to_vec())),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(error) => Err(failure(error)),
+            }
+        })
+    }
+
+    fn put(&self, instance: &str, name: &str, bytes: &[u8]) -> Result<(), LogError> {
+        let store = Arc::clone(&self.store);
+        let path = Path::from_iter([instance, name]);
+        let payload = bytes.to_vec();
+        self.wait(async move {
+            store
+                .put(&path, payload.into())
+                .await
+                .map(|_| ())
+                .map_err(failure)
+        })
+    }
+
+    fn delete(&self, instance: &str, name: &str) -> Result<(), LogError> {
+        let store = Arc::clone(&self.store);
+        let path = Path::from_iter([instance, name]);
+        self.wait(async move {
+            match store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(error) => Err(failure(error)),
+            }
+        })
+    }
+}

@@ -14,8 +14,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 
 use crate::error::LogError;
-use crate::segment::seq_of_name;
-use crate::store::LogStore;
+use crate::store::{LogStore, segment_names};
 
 /// Where an Azure log store is and how to reach it.
 #[derive(Clone)]
@@ -150,12 +149,7 @@ impl LogStore for ObjectLogStore {
 
     fn segments(&self, instance: &str) -> Result<Vec<String>, LogError> {
         let (_, files) = self.names(Some(&Path::from(instance)))?;
-        let mut names: Vec<String> = files
-            .into_iter()
-            .filter(|n| seq_of_name(n).is_some())
-            .collect();
-        names.sort();
-        Ok(names)
+        Ok(segment_names(files))
     }
 
     fn get(&self, instance: &str, name: &str) -> Result<Option<Vec<u8>>, LogError> {

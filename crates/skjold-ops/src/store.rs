@@ -53,6 +53,17 @@ impl DirStore {
     }
 }
 
+/// The names among `names` that are segments', in chain order: what every store's
+/// [`LogStore::segments`] answers.
+pub(crate) fn segment_names(names: Vec<String>) -> Vec<String> {
+    let mut names: Vec<String> = names
+        .into_iter()
+        .filter(|n| seq_of_name(n).is_some())
+        .collect();
+    names.sort();
+    names
+}
+
 /// An instance name that is safe as one path component.
 fn checked(instance: &str) -> Result<&str, LogError> {
     let ok = !instance.is_empty()
@@ -75,12 +86,9 @@ impl LogStore for DirStore {
     }
 
     fn segments(&self, instance: &str) -> Result<Vec<String>, LogError> {
-        let mut names: Vec<String> = DirStore::names(&self.root.join(checked(instance)?))?
-            .into_iter()
-            .filter(|n| seq_of_name(n).is_some())
-            .collect();
-        names.sort();
-        Ok(names)
+        Ok(segment_names(DirStore::names(
+            &self.root.join(checked(instance)?),
+        )?))
     }
 
     fn get(&self, instance: &str, name: &str) -> Result<Option<Vec<u8>>, LogError> {

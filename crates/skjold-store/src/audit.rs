@@ -104,20 +104,9 @@ impl AuditLog for Database {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<ChainedAuditEvent>, StoreFailure> {
-        type Row = (
-            i64,
-            i64,
-            i64,
-            Option<String>,
-            String,
-            Option<String>,
-            Option<String>,
-            Vec<u8>,
-            Vec<u8>,
-        );
-        let rows: Vec<Row> = on_pool!(self, |pool| {
+        let rows: Vec<EventRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT id, seq, at, actor_id, action, ip_prefix, detail, prev_hash, hash \
+                "SELECT id, at, actor_id, action, ip_prefix, detail, seq, prev_hash, hash \
                  FROM audit_events WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             )
             .bind(chain)
@@ -127,20 +116,21 @@ impl AuditLog for Database {
             .await
             .map_err(failure)?
         });
+        // Every event of a chain has its link fields: the append writes them together.
         Ok(rows
             .into_iter()
             .map(
-                |(id, seq, at, actor_id, action, ip_prefix, detail, prev_hash, hash)| {
+                |(id, at, actor_id, action, ip_prefix, detail, seq, prev_hash, hash)| {
                     ChainedAuditEvent {
                         id,
-                        seq,
+                        seq: seq.unwrap_or_default(),
                         at,
                         actor_id,
                         action,
                         ip_prefix,
                         detail,
-                        prev_hash,
-                        hash,
+                        prev_hash: prev_hash.unwrap_or_default(),
+                        hash: hash.unwrap_or_default(),
                     }
                 },
             )

@@ -83,8 +83,11 @@ impl App {
             user = user.map(|u| u.to_string()),
             "security event"
         );
-        self.record_audit(self.audit(event.as_str(), None, user, Some(meta)))
-            .await?;
-        Ok(())
+        // Straight to the store: the line above already carries the event to the log,
+        // and `record_audit` would log it a second time on every sign-in.
+        Ok(self
+            .accounts
+            .record(self.audit(event.as_str(), None, user, Some(meta)))
+            .await?)
     }
 }

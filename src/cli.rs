@@ -86,19 +86,24 @@ pub struct LogPlace {
     /// Settings file (TOML) [default: ./skjold.toml if present]
     #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The log store: a directory or azure://<container> [default: the settings'
-    /// log_store, else <data dir>/logs]
+    /// The log store: a directory, azure://<container> or s3://<bucket> [default: the
+    /// settings' log_store, else <data dir>/logs]
     #[arg(long, env = "SKJOLD_LOG_STORE", value_name = "DIR|URL")]
     pub log_store: Option<PathBuf>,
-    /// With an azure:// log store: the storage account's name
+    /// With an azure:// log store: the storage account's name; with s3://: the access
+    /// key id
     #[arg(long, env = "SKJOLD_LOG_STORE_ACCOUNT", value_name = "NAME")]
     pub log_store_account: Option<String>,
-    /// With an azure:// log store: a file holding the account's access key
+    /// With an azure:// log store: a file holding the account's access key; with s3://:
+    /// the secret access key
     #[arg(long, env = "SKJOLD_LOG_STORE_KEY_FILE", value_name = "FILE")]
     pub log_store_key_file: Option<PathBuf>,
-    /// With an azure:// log store: another endpoint than the account's own
+    /// With an azure:// or s3:// log store: another endpoint than the provider's own
     #[arg(long, env = "SKJOLD_LOG_STORE_ENDPOINT", value_name = "URL")]
     pub log_store_endpoint: Option<String>,
+    /// With an s3:// log store: the bucket's region [default: us-east-1]
+    #[arg(long, env = "SKJOLD_LOG_STORE_REGION", value_name = "REGION")]
+    pub log_store_region: Option<String>,
     /// Data directory, for the default log store [default: ./skjold-data]
     #[arg(long, env = "SKJOLD_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use skjold_domain::Environment;
 use skjold_ops::identity::{Recipient, new_identity_file, recipients_from};
-use skjold_ops::remote_store::{AzureSettings, ObjectLogStore};
+use skjold_ops::remote_store::{AzureSettings, ObjectLogStore, S3Settings};
 use skjold_ops::retention::MAX_RETENTION;
 use skjold_ops::store::{DirStore, LogStore};
 use skjold_ops::vault::{Vault, VaultSettings};
@@ -57,13 +57,7 @@ impl LogVaultConfig {
             None => {}
         }
         Ok(LogVaultConfig {
-            store: LogStoreConfig::resolve(
-                s.log_store.clone(),
-                s.log_store_account.clone(),
-                s.log_store_key_file.clone(),
-                s.log_store_endpoint.clone(),
-                data_dir,
-            )?,
+            store: LogStoreConfig::resolve(StoreLocation::of_logs(s), data_dir)?,
             recipients,
             retention: retention(s.log_retention_days)?,
             redact_fields: s.log_redact_fields.clone().unwrap_or_default(),
@@ -228,37 +222,88 @@ fn random_hex() -> anyhow::Result<String> {
 pub enum LogStoreConfig {
     Directory(PathBuf),
     Azure(AzureSettings),
+    S3(S3Settings),
 }
 
+/// The settings that say where a store is, as the user gave them.
+#[derive(Debug, Clone, Default)]
+pub struct StoreLocation {
+    /// A directory, `azure://<container>` or `s3://<bucket>`.
+    pub location: Option<PathBuf>,
+    /// Azure: the storage account's name; S3: the access key id.
+    pub account: Option<String>,
+    /// A file holding the Azure account's access key or the S3 secret access key.
+    pub key_file: Option<PathBuf>,
+    pub endpoint: Option<String>,
+    /// S3 only.
+    pub region: Option<String>,
+}
+
+impl StoreLocation {
+    /// The log store's settings.
+    pub fn of_logs(s: &Settings) -> StoreLocation {
+        StoreLocation {
+            location: s.log_store.clone(),
+            account: s.log_store_account.clone(),
+            key_file: s.log_store_key_file.clone(),
+            endpoint: s.log_store_endpoint.clone(),
+            region: s.log_store_region.clone(),
+        }
+    }
+}
+
+/// The S3 region when none is given: the one S3-compatible services accept by default.
+const DEFAULT_S3_REGION: &str = "us-east-1";
+
 impl LogStoreConfig {
-    /// `location` is a directory, or `azure://<container>` with the account settings.
-    pub fn resolve(
-        location: Option<PathBuf>,
-        account: Option<String>,
-        key_file: Option<PathBuf>,
-        endpoint: Option<String>,
-        data_dir: &Path,
-    ) -> anyhow::Result<LogStoreConfig> {
-        let location = location.unwrap_or_else(|| data_dir.join("logs"));
-        let Some(container) = location.to_str().and_then(|l| l.strip_prefix("azure://")) else {
-            if account.is_some() || key_file.is_some() || endpoint.is_some() {
+    /// A directory (by default `<data dir>/logs`), or object storage with its account
+    /// settings; settings that belong to another kind of store are refused, not ignored.
+    pub fn resolve(given: StoreLocation, data_dir: &Path) -> anyhow::Result<LogStoreConfig> {
+        let location = given.location.unwrap_or_else(|| data_dir.join("logs"));
+        let text = location.to_str().unwrap_or_default();
+        let (azure, s3) = (text.strip_prefix("azure://"), text.strip_prefix("s3://"));
+        if azure.is_none() && s3.is_none() {
+            if given.account.is_some() || given.key_file.is_some() || given.endpoint.is_some() {
                 bail!(
-                    "log_store_account, log_store_key_file and log_store_endpoint need an azure:// log_store"
+                    "log_store_account, log_store_key_file and log_store_endpoint need an azure:// or s3:// log_store"
                 );
             }
+            if given.region.is_some() {
+                bail!("log_store_region needs an s3:// log_store");
+            }
             return Ok(LogStoreConfig::Directory(location));
+        }
+        let (Some(account), Some(key_file)) = (given.account, given.key_file) else {
+            bail!(
+                "an {} log_store needs log_store_account and log_store_key_file ({})",
+                if azure.is_some() { "azure://" } else { "s3://" },
+                if azure.is_some() {
+                    "the storage account, and a file holding its access key"
+                } else {
+                    "the access key id, and a file holding the secret access key"
+                },
+            );
         };
-        let (Some(account), Some(key_file)) = (account, key_file) else {
-            bail!("an azure:// log_store needs log_store_account and log_store_key_file");
-        };
-        let access_key = std::fs::read_to_string(&key_file).with_context(|| {
+        let key = std::fs::read_to_string(&key_file).with_context(|| {
             format!("cannot read the log store key file {}", key_file.display())
         })?;
-        Ok(LogStoreConfig::Azure(AzureSettings {
-            account,
-            container: container.trim_end_matches('/').to_owned(),
-            access_key,
-            endpoint,
+        if let Some(container) = azure {
+            if given.region.is_some() {
+                bail!("log_store_region needs an s3:// log_store");
+            }
+            return Ok(LogStoreConfig::Azure(AzureSettings {
+                account,
+                container: container.trim_end_matches('/').to_owned(),
+                access_key: key,
+                endpoint: given.endpoint,
+            }));
+        }
+        Ok(LogStoreConfig::S3(S3Settings {
+            bucket: s3.unwrap_or_default().trim_end_matches('/').to_owned(),
+            region: given.region.unwrap_or_else(|| DEFAULT_S3_REGION.to_owned()),
+            access_key_id: account,
+            secret_access_key: key,
+            endpoint: given.endpoint,
         }))
     }
 
@@ -283,6 +328,7 @@ impl LogStoreConfig {
                 Ok(Arc::new(DirStore::new(dir)))
             }
             LogStoreConfig::Azure(settings) => Ok(Arc::new(ObjectLogStore::azure(settings)?)),
+            LogStoreConfig::S3(settings) => Ok(Arc::new(ObjectLogStore::s3(settings)?)),
         }
     }
 }

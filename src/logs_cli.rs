@@ -14,7 +14,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{LineFilterArgs, LogPlace, LogsCommand};
 use crate::config::{DEFAULT_DATA_DIR, DEFAULT_KEY_DIR};
-use crate::log_vault::{DEV_IDENTITY, LogStoreConfig, retention, write_private};
+use crate::log_vault::{DEV_IDENTITY, LogStoreConfig, StoreLocation, retention, write_private};
 use crate::settings::Settings;
 
 /// What one `skjold logs` command needs to know of the settings.
@@ -29,15 +29,17 @@ fn place(p: &LogPlace) -> anyhow::Result<Place> {
     let data_dir = p
         .data_dir
         .clone()
-        .or(file.data_dir)
+        .or(file.data_dir.clone())
         .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
-    let store = LogStoreConfig::resolve(
-        p.log_store.clone().or(file.log_store),
-        p.log_store_account.clone().or(file.log_store_account),
-        p.log_store_key_file.clone().or(file.log_store_key_file),
-        p.log_store_endpoint.clone().or(file.log_store_endpoint),
-        &data_dir,
-    )?;
+    let from_file = StoreLocation::of_logs(&file);
+    let given = StoreLocation {
+        location: p.log_store.clone().or(from_file.location),
+        account: p.log_store_account.clone().or(from_file.account),
+        key_file: p.log_store_key_file.clone().or(from_file.key_file),
+        endpoint: p.log_store_endpoint.clone().or(from_file.endpoint),
+        region: p.log_store_region.clone().or(from_file.region),
+    };
+    let store = LogStoreConfig::resolve(given, &data_dir)?;
     Ok(Place {
         store: store.open(false)?,
         key_dir: p

@@ -226,23 +226,30 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_SMS_WEBHOOK_SECRET_FILE", value_name = "FILE")]
     pub sms_webhook_secret_file: Option<PathBuf>,
 
-    /// Where the encrypted log segments go: a directory every instance shares, or
-    /// azure://<container> for Azure Blob Storage [default: <data dir>/logs]
+    /// Where the encrypted log segments go: a directory every instance shares,
+    /// azure://<container> for Azure Blob Storage or s3://<bucket> for S3-compatible
+    /// storage [default: <data dir>/logs]
     #[arg(long, env = "SKJOLD_LOG_STORE", value_name = "DIR|URL")]
     pub log_store: Option<PathBuf>,
 
-    /// With an azure:// log store: the storage account's name
+    /// With an azure:// log store: the storage account's name; with s3://: the access
+    /// key id
     #[arg(long, env = "SKJOLD_LOG_STORE_ACCOUNT", value_name = "NAME")]
     pub log_store_account: Option<String>,
 
-    /// With an azure:// log store: a file holding the storage account's access key
+    /// With an azure:// log store: a file holding the storage account's access key;
+    /// with s3://: a file holding the secret access key
     #[arg(long, env = "SKJOLD_LOG_STORE_KEY_FILE", value_name = "FILE")]
     pub log_store_key_file: Option<PathBuf>,
 
-    /// With an azure:// log store: another endpoint than the account's own (https://,
-    /// or http:// to this host for the Azurite emulator)
+    /// With an azure:// or s3:// log store: another endpoint than the provider's own
+    /// (https://, or http:// to this host for an emulator); S3 is then addressed by path
     #[arg(long, env = "SKJOLD_LOG_STORE_ENDPOINT", value_name = "URL")]
     pub log_store_endpoint: Option<String>,
+
+    /// With an s3:// log store: the bucket's region [default: us-east-1]
+    #[arg(long, env = "SKJOLD_LOG_STORE_REGION", value_name = "REGION")]
+    pub log_store_region: Option<String>,
 
     /// Comma-separated age X25519 recipients (age1…) the log vault encrypts to; only
     /// their identities read the logs back (`skjold logs new-identity` makes one)
@@ -388,6 +395,7 @@ impl Settings {
             log_store_account: self.log_store_account.or(lower.log_store_account),
             log_store_key_file: self.log_store_key_file.or(lower.log_store_key_file),
             log_store_endpoint: self.log_store_endpoint.or(lower.log_store_endpoint),
+            log_store_region: self.log_store_region.or(lower.log_store_region),
             log_recipients: self.log_recipients.or(lower.log_recipients),
             log_retention_days: self.log_retention_days.or(lower.log_retention_days),
             log_redact_fields: self.log_redact_fields.or(lower.log_redact_fields),

@@ -9,6 +9,9 @@ use serde_json::json;
 use skjold_ops::segment::{GENESIS, SegmentHeader, hash_of, seal};
 use time::{Duration, OffsetDateTime};
 
+use crate::emulators::{
+    AZURITE_ACCOUNT, AZURITE_KEY, Azurite, S3RVER_KEY_ID, S3RVER_SECRET, S3rver,
+};
 use crate::helpers::{Backend, Launch, TestApp, on_both_backends, skjold};
 use crate::mailbox::Mailbox;
 use crate::people::{PASSWORD, person};
@@ -392,72 +395,60 @@ async fn c10_a_server_prunes_once_a_day_and_logs_it() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("at most 90 days"));
 }
 
-/// Azurite's well-known development account and key.
-const AZURITE_ACCOUNT: &str = "devstoreaccount1";
-const AZURITE_KEY: &str =
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
-/// Azurite's blob service on a free loopback port, its files in `dir`, with an empty
-/// container `logs` made by Azure's own SDK; `None` (a loud skip) where it is missing.
-async fn azurite(dir: &Path) -> Option<(std::process::Child, String)> {
-    let missing = || crate::helpers::skip("Azurite", "npm install -g azurite @azure/storage-blob");
-    let Ok(npm_root) = std::process::Command::new("npm")
-        .args(["root", "-g"])
-        .output()
-    else {
-        missing();
-        return None;
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let Ok(child) = std::process::Command::new("azurite-blob")
-        .args([
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            &port.to_string(),
-            "--silent",
-            "--skipApiVersionCheck",
-            "--location",
-        ])
-        .arg(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    else {
-        missing();
-        return None;
-    };
-    let endpoint = format!("http://127.0.0.1:{port}/{AZURITE_ACCOUNT}");
-    let script = format!(
-        "const {{BlobServiceClient, StorageSharedKeyCredential}} = require('@azure/storage-blob');
-         const key = new StorageSharedKeyCredential('{AZURITE_ACCOUNT}', '{AZURITE_KEY}');
-         new BlobServiceClient('{endpoint}', key).getContainerClient('logs').create()
-           .then(() => process.exit(0), e => {{ console.error(e.message); process.exit(1); }});"
-    );
-    let root = String::from_utf8_lossy(&npm_root.stdout).trim().to_owned();
-    for _ in 0..100 {
-        let made = std::process::Command::new("node")
-            .env("NODE_PATH", &root)
-            .args(["-e", &script])
-            .output();
-        if made.as_ref().is_ok_and(|o| o.status.success()) {
-            return Some((child, endpoint));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("Azurite did not start, or the container could not be made");
-}
-
 #[tokio::test]
 async fn c10_segments_go_to_azure_blob_storage_and_read_back_from_there() {
     let emulator = tempfile::tempdir().unwrap();
-    let Some((mut azurite, endpoint)) = azurite(emulator.path()).await else {
+    let Some(azurite) = Azurite::start(emulator.path(), "logs").await else {
         return;
     };
+    let store = [
+        "--log-store",
+        "azure://logs",
+        "--log-store-account",
+        AZURITE_ACCOUNT,
+        "--log-store-key-file",
+        "store.key",
+        "--log-store-endpoint",
+        &azurite.endpoint,
+    ];
+    segments_go_to_object_storage(&store, AZURITE_KEY, emulator.path()).await;
+}
+
+#[tokio::test]
+async fn c10_segments_go_to_s3_compatible_storage_and_read_back_from_there() {
+    let emulator = tempfile::tempdir().unwrap();
+    let Some(s3) = S3rver::start(emulator.path(), "logs").await else {
+        return;
+    };
+    let store = [
+        "--log-store",
+        "s3://logs",
+        "--log-store-account",
+        S3RVER_KEY_ID,
+        "--log-store-key-file",
+        "store.key",
+        "--log-store-endpoint",
+        &s3.endpoint,
+    ];
+    segments_go_to_object_storage(&store, S3RVER_SECRET, emulator.path()).await;
+
+    // Credentials the service does not know are refused, loudly, and the secret is not
+    // repeated in the message.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("store.key"), "not the secret").unwrap();
+    let mut args = vec!["list"];
+    args.extend_from_slice(&store);
+    args[4] = "SOMEONE-ELSE";
+    let out = logs(dir.path(), &args);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("InvalidAccessKeyId"), "{}", text(&out));
+    assert!(!text(&out).contains("not the secret"), "{}", text(&out));
+}
+
+/// A server whose log store is the object store `store` names (its key in `store.key`)
+/// writes segments there, `skjold logs` verifies and reads them from there, nothing is
+/// kept on local disk, and what the emulator keeps in `emulator_dir` is ciphertext.
+async fn segments_go_to_object_storage(store: &[&str], key: &str, emulator_dir: &Path) {
     let Some(launch) = Launch::new(Backend::Sqlite).await else {
         return;
     };
@@ -467,17 +458,7 @@ async fn c10_segments_go_to_azure_blob_storage_and_read_back_from_there() {
         .get_or_insert_with(|| std::sync::Arc::new(tempfile::tempdir().unwrap()))
         .path()
         .to_owned();
-    std::fs::write(dir.join("azure.key"), AZURITE_KEY).unwrap();
-    let store = [
-        "--log-store",
-        "azure://logs",
-        "--log-store-account",
-        AZURITE_ACCOUNT,
-        "--log-store-key-file",
-        "azure.key",
-        "--log-store-endpoint",
-        &endpoint,
-    ];
+    std::fs::write(dir.join("store.key"), key).unwrap();
     let mut app = store
         .iter()
         .fold(launch, |l, a| l.arg(*a))
@@ -496,7 +477,7 @@ async fn c10_segments_go_to_azure_blob_storage_and_read_back_from_there() {
 
     let with_store = |args: &[&str]| {
         let mut all = args.to_vec();
-        all.extend_from_slice(&store);
+        all.extend_from_slice(store);
         all.extend_from_slice(&["--key-dir", "keys"]);
         logs(&dir, &all)
     };
@@ -505,7 +486,7 @@ async fn c10_segments_go_to_azure_blob_storage_and_read_back_from_there() {
     let listed = text(&with_store(&["list"]));
     assert!(
         listed.lines().count() >= 3,
-        "several segments in the container: {listed}"
+        "several segments in the store: {listed}"
     );
     let read = with_store(&["read"]);
     assert!(read.status.success(), "{}", text(&read));
@@ -514,16 +495,14 @@ async fn c10_segments_go_to_azure_blob_storage_and_read_back_from_there() {
         lines.contains("request finished") && lines.contains("database closed; stopped"),
         "{lines}"
     );
-    // The blobs themselves are ciphertext.
-    let blobs = files_under(emulator.path());
-    assert!(!blobs.is_empty());
-    for blob in blobs {
+    // The objects themselves are ciphertext.
+    let objects = files_under(emulator_dir);
+    assert!(!objects.is_empty());
+    for object in objects {
         assert!(
-            !contains(&std::fs::read(&blob).unwrap(), "request finished"),
+            !contains(&std::fs::read(&object).unwrap(), "request finished"),
             "{} holds clear text",
-            blob.display()
+            object.display()
         );
     }
-    let _ = azurite.kill();
-    let _ = azurite.wait();
 }

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod emulators;
 mod helpers;
 mod mailbox;
 

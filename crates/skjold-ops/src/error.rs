@@ -6,6 +6,9 @@
 pub enum LogError {
     #[error("log store: {0}")]
     Io(#[from] std::io::Error),
+    /// Object storage refused or failed; the message is the service's own.
+    #[error("log store: {0}")]
+    Remote(String),
     #[error("log segment: {0}")]
     Format(String),
     #[error("log encryption: {0}")]

@@ -1,6 +1,7 @@
 //! Log stores on object storage, through the `object_store` crate: Azure Blob Storage
-//! (tested against the Azurite emulator). A blob is written whole or not at all, which is
-//! what [`LogStore::put`] promises.
+//! (tested against the Azurite emulator) and S3-compatible storage (tested against the
+//! s3rver emulator). An object is written whole or not
+//! at all, which is what [`LogStore::put`] promises.
 //!
 //! `object_store` is async; the vault's writer, `skjold logs` and the retention job call
 //! the store from plain threads, sometimes inside the server's runtime. Each call
@@ -9,6 +10,7 @@
 
 use std::sync::Arc;
 
+use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
@@ -38,6 +40,49 @@ impl std::fmt::Debug for AzureSettings {
     }
 }
 
+/// Where an S3-compatible log store is and how to reach it.
+#[derive(Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    /// The secret access key, read from a file.
+    pub secret_access_key: String,
+    /// Another endpoint than AWS's own: a MinIO, Ceph or other S3-compatible service,
+    /// addressed by path (`<endpoint>/<bucket>/<key>`). Plain HTTP only to a loopback
+    /// address.
+    pub endpoint: Option<String>,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether `endpoint` may be used, and whether it is plain HTTP to this host (the only
+/// plain HTTP allowed: an emulator in a test or beside the server).
+fn check_endpoint(endpoint: &str) -> Result<bool, LogError> {
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|prefix| {
+            endpoint
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+    if !endpoint.starts_with("https://") && !loopback {
+        return Err(LogError::Config(format!(
+            "the log store endpoint {endpoint} must be https:// (plain http only to this host)"
+        )));
+    }
+    Ok(loopback)
+}
+
 /// Segments as blobs: `<instance>/<segment name>` in one container.
 pub struct ObjectLogStore {
     store: Arc<dyn ObjectStore>,
@@ -63,7 +108,7 @@ impl std::fmt::Debug for ObjectLogStore {
 }
 
 fn failure(error: impl std::fmt::Display) -> LogError {
-    LogError::Io(std::io::Error::other(error.to_string()))
+    LogError::Remote(error.to_string())
 }
 
 impl ObjectLogStore {
@@ -73,14 +118,7 @@ impl ObjectLogStore {
             .with_container_name(&settings.container)
             .with_access_key(settings.access_key.trim());
         if let Some(endpoint) = &settings.endpoint {
-            let loopback = endpoint.starts_with("http://127.0.0.1")
-                || endpoint.starts_with("http://localhost")
-                || endpoint.starts_with("http://[::1]");
-            if !endpoint.starts_with("https://") && !loopback {
-                return Err(LogError::Config(format!(
-                    "the log store endpoint {endpoint} must be https:// (plain http only to this host)"
-                )));
-            }
+            let loopback = check_endpoint(endpoint)?;
             builder = builder
                 .with_endpoint(endpoint.clone())
                 .with_allow_http(loopback);
@@ -88,16 +126,54 @@ impl ObjectLogStore {
         let store = builder
             .build()
             .map_err(|e| LogError::Config(e.to_string()))?;
+        ObjectLogStore::new(
+            Arc::new(store),
+            format!(
+                "Azure Blob Storage, account {}, container {}",
+                settings.account, settings.container
+            ),
+        )
+    }
+
+    pub fn s3(settings: &S3Settings) -> Result<ObjectLogStore, LogError> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&settings.bucket)
+            .with_region(&settings.region)
+            .with_access_key_id(&settings.access_key_id)
+            .with_secret_access_key(settings.secret_access_key.trim());
+        if let Some(endpoint) = &settings.endpoint {
+            let loopback = check_endpoint(endpoint)?;
+            builder = builder
+                .with_endpoint(endpoint.clone())
+                .with_virtual_hosted_style_request(false)
+                .with_allow_http(loopback);
+        }
+        let store = builder
+            .build()
+            .map_err(|e| LogError::Config(e.to_string()))?;
+        ObjectLogStore::new(
+            Arc::new(store),
+            format!(
+                "S3 bucket {} ({}{})",
+                settings.bucket,
+                settings.region,
+                settings
+                    .endpoint
+                    .as_deref()
+                    .map(|e| format!(", {e}"))
+                    .unwrap_or_default()
+            ),
+        )
+    }
+
+    fn new(store: Arc<dyn ObjectStore>, description: String) -> Result<ObjectLogStore, LogError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         Ok(ObjectLogStore {
-            store: Arc::new(store),
+            store,
             runtime: Some(runtime),
-            description: format!(
-                "Azure Blob Storage, account {}, container {}",
-                settings.account, settings.container
-            ),
+            description,
         })
     }
 

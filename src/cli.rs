@@ -62,6 +62,16 @@ pub enum Command {
         #[command(subcommand)]
         command: LogsCommand,
     },
+    /// Take, list, check and restore encrypted backups of the database.
+    ///
+    /// A backup is a consistent copy of every row, taken while the server keeps serving,
+    /// compressed and encrypted to the backup recipients (backup_recipients); restoring
+    /// needs a backup identity file, which is kept off the servers. Takes the same
+    /// settings as `serve`.
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
     /// Print the version.
     Version,
 }
@@ -184,6 +194,88 @@ pub enum LogsCommand {
     },
     /// Make a new operator identity file, readable by you only, and print the recipient
     /// to put in log_recipients. Keep the file off the servers.
+    NewIdentity {
+        /// Where to write the identity (must not exist)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// A backup's id and the identity that opens it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackupChoice {
+    /// The backup's id, as `skjold backup list` shows it
+    pub id: String,
+    /// The backup identity file [default: outside production, the development identity
+    /// in the key directory]
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+}
+
+// Parsed once per process, like `Command`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Copy every row as of one moment, compress it (zstd), encrypt it to the backup
+    /// recipients and store it with a manifest; shows progress on a terminal.
+    Create {
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// List the backups in the store, oldest first: id, time, environment, backend,
+    /// schema version, rows, size.
+    List {
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Delete the backups past the retention policy: each is kept at least
+    /// backup_min_days (30), none past backup_max_days (90), and between the two the
+    /// newest of each backup_thin_days (7) period. Prints and logs what it deleted.
+    Prune {
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Check a backup without touching the live database: its archive's SHA-256 against
+    /// the manifest, its decryption, and a restore into a scratch database.
+    Verify {
+        #[command(flatten)]
+        backup: BackupChoice,
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Restore a backup into the configured database, which must be empty. Refuses a
+    /// backup of another environment, and a keyring without the backup's keys. Stop the
+    /// server first.
+    Restore {
+        #[command(flatten)]
+        backup: BackupChoice,
+        /// Replace the rows of a database that is not empty (in one transaction: if the
+        /// restore fails, the rows stay)
+        #[arg(long)]
+        force: bool,
+        /// Restore a backup of another environment (production data into test, say)
+        #[arg(long)]
+        allow_other_environment: bool,
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Make a backup identity file and print the recipient to put in backup_recipients.
+    /// Run it on your own machine, and keep the file off the servers.
     NewIdentity {
         /// Where to write the identity (must not exist)
         #[arg(long, value_name = "FILE")]

@@ -10,8 +10,10 @@ use ipnet::IpNet;
 use skjold_app::SessionSettings;
 use skjold_crypto::{HashParams, PasswordHashing};
 use skjold_domain::{Environment, PasswordPolicy};
+use skjold_ops::backup_retention::{BackupPolicy, CEILING_DAYS, FLOOR_DAYS};
 
 use crate::log_vault::LogVaultConfig;
+
 use crate::settings::{KmsKind, LogFormat, MailerKind, Settings, SmsProviderKind, SmtpTls};
 
 /// Where the database lives.
@@ -65,7 +67,20 @@ pub struct ServeConfig {
     pub sms: SmsConfig,
     pub logs: LogVaultConfig,
     pub audit_retention: time::Duration,
+    pub backups: BackupConfig,
 }
+
+/// Where backups go and who can read them (C9).
+#[derive(Debug, Clone)]
+pub struct BackupConfig {
+    pub store: PathBuf,
+    /// `None`: the development identity's recipient (refused in production).
+    pub recipients: Option<Vec<String>>,
+    pub policy: BackupPolicy,
+}
+
+/// Where backups go when no backup_store is given.
+pub const DEFAULT_BACKUP_STORE: &str = "skjold-backups";
 
 /// Where the master keys that wrap account data keys live.
 #[derive(Debug, Clone)]
@@ -251,6 +266,24 @@ impl ServeConfig {
             sms,
             logs,
             audit_retention: audit_retention(s.audit_retention_days)?,
+            backups: BackupConfig {
+                store: s
+                    .backup_store
+                    .unwrap_or_else(|| DEFAULT_BACKUP_STORE.into()),
+                recipients: match s.backup_recipients.filter(|r| !r.is_empty()) {
+                    Some(list) => {
+                        skjold_ops::identity::recipients_from(&list)?;
+                        Some(list)
+                    }
+                    None => None,
+                },
+                policy: BackupPolicy::new(
+                    s.backup_min_days.unwrap_or(FLOOR_DAYS),
+                    s.backup_max_days.unwrap_or(CEILING_DAYS),
+                    s.backup_thin_days.unwrap_or(7),
+                )
+                .map_err(|e| anyhow::anyhow!(e))?,
+            },
         })
     }
 }

@@ -103,7 +103,11 @@ pub fn start(
 ) -> anyhow::Result<RunningVault> {
     let recipients = match &config.recipients {
         Some(list) => recipients_from(list)?,
-        None => vec![dev_recipient(key_dir)?],
+        None => vec![dev_recipient(
+            &key_dir.join(DEV_IDENTITY),
+            "the log vault encrypts",
+            "log_recipients",
+        )?],
     };
     let (instance, lock) = match &config.instance {
         Some(id) => (id.clone(), None),
@@ -135,21 +139,22 @@ pub fn start(
     })
 }
 
-/// The recipient of the development identity in the key directory, made on first use.
-fn dev_recipient(key_dir: &Path) -> anyhow::Result<Recipient> {
-    let path = key_dir.join(DEV_IDENTITY);
-    let text = match std::fs::read_to_string(&path) {
+/// The recipient of a development identity at `path` in the key directory, made on
+/// first use. `what` says what is encrypted to it ("backups are"), `setting` what to set
+/// in production instead.
+pub fn dev_recipient(path: &Path, what: &str, setting: &str) -> anyhow::Result<Recipient> {
+    let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let created = time::OffsetDateTime::now_utc()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default();
             let (text, _) = new_identity_file(&created);
-            write_private(&path, &text)?;
+            write_private(path, &text)?;
             tracing::warn!(
                 identity = %path.display(),
-                "development: the log vault encrypts to an identity generated in the key \
-                 directory; in production set log_recipients to your own keys"
+                "development: {what} to an identity generated in the key directory; in \
+                 production set {setting} to your own keys"
             );
             text
         }

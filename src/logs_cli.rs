@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use skjold_ops::read::{LineFilter, list, read_new};
@@ -195,20 +195,7 @@ pub fn run(command: LogsCommand, out: &mut impl Write) -> anyhow::Result<()> {
             )?;
             Ok(())
         }
-        LogsCommand::NewIdentity { out: path } => {
-            let created = OffsetDateTime::now_utc()
-                .format(&Rfc3339)
-                .unwrap_or_default();
-            let (text, recipient) = skjold_ops::identity::new_identity_file(&created);
-            write_private(&path, &text)?;
-            writeln!(
-                out,
-                "identity written to {} (keep it off the servers)",
-                path.display()
-            )?;
-            writeln!(out, "log_recipients = [\"{recipient}\"]")?;
-            Ok(())
-        }
+        LogsCommand::NewIdentity { out: path } => new_identity(&path, "log_recipients", out),
     }
 }
 
@@ -242,4 +229,21 @@ fn read(
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
+}
+
+/// `skjold logs|backup new-identity`: writes an identity file and prints the line of
+/// `setting` that makes its recipient one of the readers.
+pub fn new_identity(path: &Path, setting: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let created = OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    let (text, recipient) = skjold_ops::identity::new_identity_file(&created);
+    write_private(path, &text)?;
+    writeln!(
+        out,
+        "identity written to {} (keep it off the servers)",
+        path.display()
+    )?;
+    writeln!(out, "{setting} = [\"{recipient}\"]")?;
+    Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod audit_cli;
+mod backup_cli;
 mod cli;
 mod clock;
 mod config;
@@ -25,7 +26,7 @@ use std::sync::Arc;
 use clap::Parser;
 use skjold_ops::layer::VaultSlot;
 
-use crate::cli::{AuditCommand, Cli, Command, KeysCommand};
+use crate::cli::{AuditCommand, BackupCommand, Cli, Command, KeysCommand};
 use crate::config::{DEFAULT_KEY_DIR, ServeConfig};
 use crate::settings::Settings;
 
@@ -117,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             slot.without_vault();
             runtime.block_on(audit_cli::verify(&config, &mut std::io::stdout().lock()))
         }
+        Command::Backup { command } => backup(command),
         Command::Logs { command } => {
             telemetry::init(settings::LogFormat::Human, "warn,skjold::logs=info", &[])?
                 .without_vault();
@@ -128,4 +130,54 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn backup(command: BackupCommand) -> anyhow::Result<()> {
+    let out = &mut std::io::stdout().lock();
+    let (config, settings) = match &command {
+        BackupCommand::NewIdentity { out: path } => {
+            return logs_cli::new_identity(path, "backup_recipients", out);
+        }
+        BackupCommand::Create { config, settings }
+        | BackupCommand::List { config, settings }
+        | BackupCommand::Prune { config, settings }
+        | BackupCommand::Verify {
+            config, settings, ..
+        }
+        | BackupCommand::Restore {
+            config, settings, ..
+        } => (config.clone(), settings.clone()),
+    };
+    let (config, runtime, slot) = serve_setup(config, settings)?;
+    slot.without_vault();
+    runtime.block_on(async {
+        match command {
+            BackupCommand::Create { .. } => backup_cli::create(&config, out).await.map(|_| ()),
+            BackupCommand::List { .. } => backup_cli::list(&config, out),
+            BackupCommand::Prune { .. } => backup_cli::prune(&config, out),
+            BackupCommand::Verify { backup, .. } => {
+                backup_cli::verify(&config, &backup.id, backup.identity.as_deref(), out).await
+            }
+            BackupCommand::Restore {
+                backup,
+                force,
+                allow_other_environment,
+                ..
+            } => {
+                let options = backup_cli::RestoreOptions {
+                    force,
+                    allow_other_environment,
+                };
+                backup_cli::restore(
+                    &config,
+                    &backup.id,
+                    backup.identity.as_deref(),
+                    options,
+                    out,
+                )
+                .await
+            }
+            BackupCommand::NewIdentity { .. } => Ok(()),
+        }
+    })
 }

@@ -289,6 +289,34 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
     pub audit_retention_days: Option<u32>,
 
+    /// Where encrypted backups go: a directory, best on another disk or host than the
+    /// data directory [default: ./skjold-backups]
+    #[arg(long, env = "SKJOLD_BACKUP_STORE", value_name = "DIR")]
+    pub backup_store: Option<PathBuf>,
+
+    /// Comma-separated age X25519 recipients (age1…) backups are encrypted to; only their
+    /// identities restore them (`skjold backup new-identity` makes one) [default: outside
+    /// production, one generated in the key directory; required in production]
+    #[arg(
+        long,
+        env = "SKJOLD_BACKUP_RECIPIENTS",
+        value_name = "RECIPIENTS",
+        value_delimiter = ','
+    )]
+    pub backup_recipients: Option<Vec<String>>,
+
+    /// Days every backup is kept, at least 30 [default: 30]
+    #[arg(long, env = "SKJOLD_BACKUP_MIN_DAYS", value_name = "DAYS")]
+    pub backup_min_days: Option<u32>,
+
+    /// Days after which a backup is deleted, at most 90 [default: 90]
+    #[arg(long, env = "SKJOLD_BACKUP_MAX_DAYS", value_name = "DAYS")]
+    pub backup_max_days: Option<u32>,
+
+    /// Between the two, one backup is kept per this many days [default: 7]
+    #[arg(long, env = "SKJOLD_BACKUP_THIN_DAYS", value_name = "DAYS")]
+    pub backup_thin_days: Option<u32>,
+
     /// This instance's name in the log store, its own hash chain [default: one made up
     /// once and kept in the data directory]
     #[arg(long, env = "SKJOLD_INSTANCE_ID", value_name = "ID")]
@@ -403,6 +431,11 @@ impl Settings {
             log_segment_seconds: self.log_segment_seconds.or(lower.log_segment_seconds),
             instance_id: self.instance_id.or(lower.instance_id),
             audit_retention_days: self.audit_retention_days.or(lower.audit_retention_days),
+            backup_store: self.backup_store.or(lower.backup_store),
+            backup_recipients: self.backup_recipients.or(lower.backup_recipients),
+            backup_min_days: self.backup_min_days.or(lower.backup_min_days),
+            backup_max_days: self.backup_max_days.or(lower.backup_max_days),
+            backup_thin_days: self.backup_thin_days.or(lower.backup_thin_days),
         }
     }
 

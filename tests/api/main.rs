@@ -12,6 +12,7 @@ mod mailbox;
 
 mod accounts;
 mod audit;
+mod backup;
 mod brute_force;
 mod cli;
 mod contacts;

@@ -1,5 +1,6 @@
-//! The operators' keys to the log vault: X25519 identities in `age`'s format. The
-//! server holds only the public recipients; an identity file is what an operator keeps.
+//! The operators' keys to the log vault and the backups: X25519 identities in `age`'s
+//! format. The server holds only the public recipients; an identity file is what an
+//! operator keeps.
 
 use age::secrecy::ExposeSecret;
 use age::x25519;
@@ -46,7 +47,7 @@ pub fn new_identity_file(created: &str) -> (String, String) {
     let identity = x25519::Identity::generate();
     let recipient = identity.to_public().to_string();
     let text = format!(
-        "# Skjold log vault operator identity, created {created}\n# public key: {recipient}\n{}\n",
+        "# Skjold operator identity, created {created}\n# public key: {recipient}\n{}\n",
         identity.to_string().expose_secret()
     );
     (text, recipient)

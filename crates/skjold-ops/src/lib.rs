@@ -1,6 +1,7 @@
-//! The operations layer's logging (C10): every log line is redacted before anything
+//! The operations layer. Logging (C10): every log line is redacted before anything
 //! writes it, then goes to standard error and, sealed to the operators' public keys, to
-//! a hash-chained log vault that the server can write but not read back.
+//! a hash-chained log vault that the server can write but not read back. Backups (C9):
+//! archives of the database sealed the same way to the backup recipients.
 
 pub mod redact;
 pub mod segment;
@@ -8,6 +9,8 @@ pub mod segment;
 mod error;
 
 pub use error::LogError;
+pub mod backup;
+pub mod backup_retention;
 pub mod identity;
 pub mod layer;
 pub mod read;

@@ -41,4 +41,7 @@ pub enum StoreError {
     UnknownEnvironment(String),
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// A copy of the rows cannot be taken or loaded as asked.
+    #[error("{0}")]
+    Snapshot(String),
 }

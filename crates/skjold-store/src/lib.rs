@@ -18,8 +18,10 @@ mod rekey;
 mod second_steps;
 mod sign_in_guard;
 mod sms_codes;
+mod snapshot;
 mod sql;
 
 pub use database::{Database, PostgresTarget, SqliteTarget};
 pub use error::StoreError;
 pub use rekey::{rekey_sqlite, sqlite_key_fits};
+pub use snapshot::{Cell, Record, RecordSink, TABLES};

@@ -4,6 +4,7 @@ use skjold_domain::Environment;
 
 use crate::database::Database;
 use crate::error::StoreError;
+use crate::sql::on_pool;
 
 const ENVIRONMENT: &str = "environment";
 
@@ -50,6 +51,19 @@ impl Database {
                 configured,
             });
         }
+        Ok(())
+    }
+
+    /// Records `environment` as the database's, replacing what it recorded: for a restore
+    /// the operator explicitly allowed from another environment.
+    pub async fn reclaim_environment(&self, environment: Environment) -> Result<(), StoreError> {
+        let sql = "UPDATE skjold_meta SET value = $1 WHERE key = $2";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(environment.as_str())
+            .bind(ENVIRONMENT)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 }

@@ -1,0 +1,518 @@
+//! `skjold backup …` (C9, C17): encrypted copies of the database in the backup store,
+//! and the checks and restores that make them worth having.
+//!
+//! A backup is a consistent copy of every row (one read transaction on either backend,
+//! taken while the server keeps serving; see `skjold_store::snapshot` for why a logical
+//! copy rather than `pg_dump` or a file copy), compressed and encrypted to the backup
+//! recipients by `skjold_ops::backup`. The store is a directory: `<id>.backup` and
+//! `<id>.manifest.json`, each written to a temporary name, fsynced and renamed, so a
+//! crash never leaves half a backup under a backup's name.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use skjold_crypto::Keyring;
+use skjold_domain::Environment;
+use skjold_ops::backup::{ArchiveReader, ArchiveWriter, Header, Manifest, sha256_of};
+use skjold_ops::identity::{Identity, identities_from};
+use skjold_store::{Database, Record, RecordSink, SqliteTarget};
+use time::OffsetDateTime;
+
+use crate::config::{DatabaseConfig, ServeConfig};
+use crate::log_vault::dev_recipient;
+use crate::serve::{check_keyring_environment, lock_embedded, open_database};
+
+/// The identity generated for development and test, in the key directory.
+pub const DEV_IDENTITY: &str = "backup-operator.identity";
+
+/// What `create` passes on to the archive, counting rows for the progress line.
+struct Progress<W: Write> {
+    archive: ArchiveWriter<W>,
+    rows: u64,
+    shown: Option<Instant>,
+}
+
+impl<W: Write> RecordSink for Progress<W> {
+    type Error = skjold_ops::backup::BackupError;
+
+    fn record(&mut self, record: Record) -> Result<(), Self::Error> {
+        if matches!(record, Record::Row(_)) {
+            self.rows += 1;
+            if self.rows.is_multiple_of(10_000)
+                && let Some(shown) = &mut self.shown
+                && shown.elapsed().as_millis() >= 250
+            {
+                eprint!("\r  {} rows copied", self.rows);
+                *shown = Instant::now();
+            }
+        }
+        self.archive.record(record)
+    }
+}
+
+fn now(config: &ServeConfig) -> OffsetDateTime {
+    use skjold_app::Clock;
+    match &config.test_clock_file {
+        Some(file) => crate::clock::OffsetFileClock(file.clone()).now(),
+        None => crate::clock::SystemClock.now(),
+    }
+}
+
+/// `<UTC time>-<random>`: sorts by time, and two backups in one second differ.
+fn new_id(at: OffsetDateTime) -> anyhow::Result<String> {
+    let mut random = [0u8; 3];
+    getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        random
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ))
+}
+
+/// Writes `name` in `dir` whole or not at all: a temporary file, fsynced, renamed.
+fn write_whole(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(BufWriter<File>) -> anyhow::Result<BufWriter<File>>,
+) -> anyhow::Result<()> {
+    let temporary = dir.join(format!(".{name}.partial"));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .with_context(|| format!("cannot create {}", temporary.display()))?;
+    let result = write(BufWriter::new(file)).and_then(|writer| {
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, dir.join(name))?;
+        File::open(dir)?.sync_all()?;
+        Ok(())
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+fn open_store(config: &ServeConfig, create: bool) -> anyhow::Result<PathBuf> {
+    let dir = config.backups.store.clone();
+    if create {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("cannot create the backup store {}", dir.display()))?;
+    } else if !dir.is_dir() {
+        bail!(
+            "there is no backup store at {}; give --backup-store",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// `skjold backup create`.
+pub async fn create(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<Manifest> {
+    if config.backups.recipients.is_none() && config.environment == Environment::Production {
+        bail!(
+            "backup_recipients is not set: in production backups are encrypted to the \
+             operators' own keys, whose identities never live on the server; make one with \
+             `skjold backup new-identity --out backup.identity` on your own machine and set \
+             backup_recipients to the age1… key it prints"
+        );
+    }
+    let keyring = Arc::new(Keyring::open(&config.key_dir)?);
+    check_keyring_environment(&keyring, config)?;
+    let recipients = match &config.backups.recipients {
+        Some(list) => skjold_ops::identity::recipients_from(list)?,
+        None => vec![dev_recipient(
+            &config.key_dir.join(DEV_IDENTITY),
+            "backups are encrypted",
+            "backup_recipients",
+        )?],
+    };
+    let store = open_store(config, true)?;
+    let database = open_database(config, &keyring, None).await?;
+    let started = Instant::now();
+    // Whole seconds: the archive's header keeps no more.
+    let created_at = now(config)
+        .replace_nanosecond(0)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let header = Header {
+        id: new_id(created_at)?,
+        created_at,
+        environment: config.environment.as_str().to_owned(),
+        backend: database.backend().to_owned(),
+        schema_version: database.schema_version().await?,
+    };
+    let name = format!("{}.backup", header.id);
+    let mut sealed = None;
+    write_whole(&store, &name, |file| {
+        let mut progress = Progress {
+            archive: ArchiveWriter::new(file, &header, &recipients)?,
+            rows: 0,
+            shown: std::io::stderr().is_terminal().then(Instant::now),
+        };
+        let exported = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(database.export(&mut progress))
+        });
+        if progress.shown.is_some() {
+            eprintln!();
+        }
+        exported?;
+        let (file, done) = progress.archive.finish()?;
+        sealed = Some(done);
+        Ok(file)
+    })?;
+    database.close().await;
+    let sealed = sealed.context("the archive was not sealed")?;
+    let manifest = Manifest {
+        id: header.id.clone(),
+        created_at,
+        environment: header.environment,
+        backend: header.backend,
+        schema_version: header.schema_version,
+        tables: sealed.tables,
+        rows: sealed.rows,
+        plain_bytes: sealed.plain_bytes,
+        archive_bytes: sealed.archive_bytes,
+        archive_sha256: sealed.archive_sha256,
+        recipients: recipients.iter().map(ToString::to_string).collect(),
+        key_ids: keyring.list().map(|k| k.id.to_string()).collect(),
+        skjold_version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    write_whole(
+        &store,
+        &Manifest::manifest_name(&manifest.id),
+        |mut file| {
+            serde_json::to_writer_pretty(&mut file, &manifest)?;
+            file.write_all(b"\n")?;
+            Ok(file)
+        },
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        target: "skjold::audit",
+        event = "backup_created",
+        backup = %manifest.id,
+        rows = manifest.rows,
+        bytes = manifest.archive_bytes,
+        "backup created"
+    );
+    writeln!(
+        out,
+        "backup {} created: {} tables, {} rows, {} → {} encrypted, in {seconds:.1} s ({}/s)",
+        manifest.id,
+        manifest.tables,
+        manifest.rows,
+        megabytes(manifest.plain_bytes),
+        megabytes(manifest.archive_bytes),
+        megabytes((manifest.plain_bytes as f64 / seconds.max(1e-6)) as u64),
+    )?;
+    writeln!(out, "stored in {}", store.join(&name).display())?;
+    Ok(manifest)
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Every manifest in the store, oldest first.
+fn manifests(store: &Path) -> anyhow::Result<Vec<Manifest>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(store)
+        .with_context(|| format!("cannot read the backup store {}", store.display()))?
+    {
+        let path = entry?.path();
+        let is_manifest = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".manifest.json") && !n.starts_with('.'));
+        if is_manifest {
+            let text = std::fs::read_to_string(&path)?;
+            found.push(
+                serde_json::from_str::<Manifest>(&text)
+                    .with_context(|| format!("{} is not a backup manifest", path.display()))?,
+            );
+        }
+    }
+    found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(found)
+}
+
+/// `skjold backup list`.
+pub fn list(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = open_store(config, false)?;
+    let all = manifests(&store)?;
+    if all.is_empty() {
+        writeln!(out, "no backups in {}", store.display())?;
+    }
+    for m in all {
+        writeln!(
+            out,
+            "{}  {}  {:<11} {:<8} schema {:<3} {:>9} rows  {:>10}",
+            m.id,
+            m.created_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            m.environment,
+            m.backend,
+            m.schema_version,
+            m.rows,
+            megabytes(m.archive_bytes)
+        )?;
+    }
+    Ok(())
+}
+
+/// `skjold backup prune`: deletes what the retention policy says is past keeping,
+/// archive first, then manifest (a manifest without its archive is listed as such, never
+/// an archive without a manifest left unaccounted for).
+pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = open_store(config, false)?;
+    let all = manifests(&store)?;
+    let dated: Vec<(String, OffsetDateTime)> =
+        all.iter().map(|m| (m.id.clone(), m.created_at)).collect();
+    let doomed = config.backups.policy.to_delete(&dated, now(config));
+    for id in &doomed {
+        let manifest = all
+            .iter()
+            .find(|m| m.id == *id)
+            .context("listed a moment ago")?;
+        remove_if_present(&store.join(manifest.archive_name()))?;
+        remove_if_present(&store.join(Manifest::manifest_name(id)))?;
+        tracing::info!(
+            target: "skjold::audit",
+            event = "backup_deleted",
+            backup = %id,
+            "backup deleted: past its retention"
+        );
+        writeln!(out, "deleted backup {id}")?;
+    }
+    File::open(&store)?.sync_all()?;
+    writeln!(
+        out,
+        "{} backups deleted, {} kept",
+        doomed.len(),
+        all.len() - doomed.len()
+    )?;
+    Ok(())
+}
+
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot delete {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The manifest of `id` and its archive, opened with `identity` after the archive's
+/// size and hash were checked against the manifest.
+fn open_backup(
+    config: &ServeConfig,
+    id: &str,
+    identity: Option<&Path>,
+) -> anyhow::Result<(Manifest, ArchiveReader<BufReader<File>>)> {
+    let store = open_store(config, false)?;
+    let manifest = manifests(&store)?
+        .into_iter()
+        .find(|m| m.id == id)
+        .with_context(|| format!("there is no backup {id} in {}", store.display()))?;
+    let path = store.join(manifest.archive_name());
+    let (sha256, bytes) = sha256_of(BufReader::new(
+        File::open(&path).with_context(|| format!("cannot open {}", path.display()))?,
+    ))?;
+    if bytes != manifest.archive_bytes || sha256 != manifest.archive_sha256 {
+        bail!(
+            "backup {id} is damaged: its archive does not have the size and SHA-256 its \
+             manifest records"
+        );
+    }
+    let identities = backup_identities(config, identity)?;
+    let archive = ArchiveReader::open(BufReader::new(File::open(&path)?), &identities)
+        .with_context(|| format!("cannot open backup {id}"))?;
+    let header = &archive.header;
+    if header.id != manifest.id
+        || header.created_at != manifest.created_at
+        || header.environment != manifest.environment
+        || header.backend != manifest.backend
+        || header.schema_version != manifest.schema_version
+    {
+        bail!("backup {id}: the manifest does not say what the archive holds");
+    }
+    Ok((manifest, archive))
+}
+
+/// The identities to decrypt with: the file given, else the development identity in
+/// the key directory (outside production).
+fn backup_identities(config: &ServeConfig, given: Option<&Path>) -> anyhow::Result<Vec<Identity>> {
+    let path = match given {
+        Some(path) => path.to_owned(),
+        None if config.backups.recipients.is_none() => config.key_dir.join(DEV_IDENTITY),
+        None => bail!(
+            "give --identity: the backup identity file whose key is one of backup_recipients \
+             (it is kept off the servers)"
+        ),
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the identity file {}", path.display()))?;
+    Ok(identities_from(&text)?)
+}
+
+/// Loads the archive into a database that exists only for this check.
+async fn load_into_scratch(
+    keyring: &Keyring,
+    archive: ArchiveReader<BufReader<File>>,
+) -> anyhow::Result<u64> {
+    let scratch = tempfile::tempdir().context("cannot make a scratch directory")?;
+    let key = skjold_crypto::database_key(keyring.current());
+    let database = Database::open_sqlite(SqliteTarget {
+        path: scratch.path().join("verify.db"),
+        key: &key,
+    })
+    .await?;
+    let loaded = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(database.import(archive, false))
+    });
+    database.close().await;
+    Ok(loaded?)
+}
+
+fn check_schema(manifest: &Manifest, database_schema: i64) -> anyhow::Result<()> {
+    if manifest.schema_version != database_schema {
+        bail!(
+            "backup {} holds schema version {}, and this Skjold's is {database_schema}: restore \
+             it with the Skjold version that made it ({})",
+            manifest.id,
+            manifest.schema_version,
+            manifest.skjold_version
+        );
+    }
+    Ok(())
+}
+
+/// `skjold backup verify`: the archive's hash, its decryption, and a restore into a
+/// scratch database; the live database is not opened.
+pub async fn verify(
+    config: &ServeConfig,
+    id: &str,
+    identity: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let keyring = Keyring::open(&config.key_dir)?;
+    let (manifest, archive) = open_backup(config, id, identity)?;
+    let loaded = load_into_scratch(&keyring, archive)
+        .await
+        .with_context(|| format!("backup {id} does not restore"))?;
+    if loaded != manifest.rows {
+        bail!(
+            "backup {id} restored {loaded} rows, but its manifest records {}",
+            manifest.rows
+        );
+    }
+    writeln!(
+        out,
+        "backup {id}: intact (SHA-256 matches), decrypts, and restores {loaded} rows into a \
+         scratch database"
+    )?;
+    Ok(())
+}
+
+/// How `restore` may go beyond the safe default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RestoreOptions {
+    /// Replace the rows of a database that has some.
+    pub force: bool,
+    /// Restore a backup of another environment.
+    pub allow_other_environment: bool,
+}
+
+/// `skjold backup restore`: into the configured database, which must be empty (or
+/// `force`), of the backup's environment (or `allow_other_environment`), with a keyring
+/// that holds the backup's keys. The server must not be running on an embedded database.
+pub async fn restore(
+    config: &ServeConfig,
+    id: &str,
+    identity: Option<&Path>,
+    options: RestoreOptions,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let keyring = Keyring::open(&config.key_dir)?;
+    check_keyring_environment(&keyring, config)?;
+    let (manifest, archive) = open_backup(config, id, identity)?;
+    let here = config.environment.as_str();
+    if manifest.environment != here && !options.allow_other_environment {
+        bail!(
+            "backup {id} is of the {} environment and this is {here}: data does not move \
+             between environments (give --allow-other-environment if this is really meant)",
+            manifest.environment
+        );
+    }
+    let held: Vec<String> = keyring.list().map(|k| k.id.to_string()).collect();
+    if !manifest.key_ids.iter().any(|k| held.contains(k)) {
+        bail!(
+            "backup {id} was taken with keyring keys {}, and the keyring at {} holds none of \
+             them: restore the keyring from its own backup first",
+            manifest.key_ids.join(", "),
+            config.key_dir.display()
+        );
+    }
+    if matches!(config.database, DatabaseConfig::Embedded) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&config.data_dir)
+            .with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    config.data_dir.display()
+                )
+            })?;
+    }
+    let lock = lock_embedded(config)?;
+    if lock.as_ref().is_some_and(|l| !l.is_exclusive()) {
+        bail!("the server is running on this data directory: stop it before a restore");
+    }
+    let database = open_database(config, &keyring, lock.as_ref()).await?;
+    check_schema(&manifest, database.schema_version().await?)?;
+    let loaded = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(database.import(archive, options.force))
+    });
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            database.close().await;
+            return Err(e).with_context(|| format!("backup {id} was not restored"));
+        }
+    };
+    if manifest.environment != here {
+        database.reclaim_environment(config.environment).await?;
+    }
+    database.close().await;
+    tracing::info!(
+        target: "skjold::audit",
+        event = "backup_restored",
+        backup = %id,
+        rows = loaded,
+        forced = options.force,
+        "backup restored"
+    );
+    writeln!(out, "backup {id} restored: {loaded} rows")?;
+    Ok(())
+}

@@ -3,9 +3,10 @@
 //! error (human or JSON) and hands the JSON form to the log vault. No other layer
 //! writes, so no sink can see an unredacted value.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value as Json;
@@ -17,7 +18,7 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::redact::{REDACTED, Redactor};
+use crate::redact::{REDACTED, Redactor, redact_text};
 use crate::vault::VaultSink;
 
 /// How lines look on standard error.
@@ -53,18 +54,42 @@ impl Value {
 #[derive(Debug, Default, Clone)]
 struct Fields(Vec<(&'static str, Value)>);
 
+/// Whether each field name is a secret's, decided once per name. Field names are
+/// `&'static str`s of the call sites, so there are only as many as the program has; the
+/// check itself compares a name against every rule, on every field of every event.
+#[derive(Debug)]
+struct SecretNames {
+    redactor: Redactor,
+    known: RwLock<HashMap<&'static str, bool>>,
+}
+
+impl SecretNames {
+    fn is_secret(&self, name: &'static str) -> bool {
+        if let Some(&secret) = self.known.read().ok().as_ref().and_then(|k| k.get(name)) {
+            return secret;
+        }
+        let secret = self.redactor.is_secret_name(name);
+        if let Ok(mut known) = self.known.write() {
+            known.insert(name, secret);
+        }
+        secret
+    }
+}
+
 struct Recorder<'a> {
     fields: &'a mut Fields,
-    redactor: &'a Redactor,
+    names: &'a SecretNames,
 }
 
 impl Recorder<'_> {
-    fn put(&mut self, field: &Field, value: Value) {
+    /// Records `value()` under the field's name, or `[redacted]` without computing it if
+    /// the name is a secret's.
+    fn put(&mut self, field: &Field, value: impl FnOnce() -> Value) {
         let name = field.name();
-        let value = if self.redactor.is_secret_name(name) {
+        let value = if self.names.is_secret(name) {
             Value::Text(REDACTED.to_owned())
         } else {
-            value
+            value()
         };
         match self.fields.0.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,
@@ -75,41 +100,38 @@ impl Recorder<'_> {
 
 impl Visit for Recorder<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        let value = Value::Text(self.redactor.field(field.name(), value));
-        self.put(field, value);
+        self.put(field, || Value::Text(redact_text(value)));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let value = Value::Shown(self.redactor.field(field.name(), &format!("{value:?}")));
-        self.put(field, value);
+        self.put(field, || Value::Shown(redact_text(&format!("{value:?}"))));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, Value::Json(value.into()));
+        self.put(field, || Value::Json(value.into()));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, Value::Json(value.into()));
+        self.put(field, || Value::Json(value.into()));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, Value::Json(value.into()));
+        self.put(field, || Value::Json(value.into()));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, Value::Json(value.into()));
+        self.put(field, || Value::Json(value.into()));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        let value = Value::Shown(self.redactor.field(field.name(), &value.to_string()));
-        self.put(field, value);
+        self.put(field, || Value::Shown(redact_text(&value.to_string())));
     }
 }
 
 /// The layer; see the module documentation.
 #[derive(Debug)]
 pub struct RedactingLayer {
-    redactor: Redactor,
+    names: SecretNames,
     stderr: StderrFormat,
     vault: Arc<VaultSlot>,
 }
@@ -123,7 +145,10 @@ impl RedactingLayer {
             early: Mutex::new(Some(Vec::new())),
         });
         let layer = RedactingLayer {
-            redactor,
+            names: SecretNames {
+                redactor,
+                known: RwLock::new(HashMap::new()),
+            },
             stderr,
             vault: Arc::clone(&vault),
         };
@@ -182,7 +207,7 @@ where
         let mut fields = Fields::default();
         attrs.record(&mut Recorder {
             fields: &mut fields,
-            redactor: &self.redactor,
+            names: &self.names,
         });
         span.extensions_mut().insert(SpanFields {
             name: attrs.metadata().name(),
@@ -196,7 +221,7 @@ where
         if let Some(span_fields) = extensions.get_mut::<SpanFields>() {
             values.record(&mut Recorder {
                 fields: &mut span_fields.fields,
-                redactor: &self.redactor,
+                names: &self.names,
             });
         }
     }
@@ -206,7 +231,7 @@ where
         let mut fields = Fields::default();
         event.record(&mut Recorder {
             fields: &mut fields,
-            redactor: &self.redactor,
+            names: &self.names,
         });
         let spans: Vec<(&'static str, Fields)> = ctx
             .event_scope(event)

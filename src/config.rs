@@ -77,6 +77,8 @@ pub struct BackupConfig {
     /// `None`: the development identity's recipient (refused in production).
     pub recipients: Option<Vec<String>>,
     pub policy: BackupPolicy,
+    /// The hour (UTC) of the daily backup.
+    pub hour: u8,
 }
 
 /// Where backups go when no backup_store is given.
@@ -283,6 +285,10 @@ impl ServeConfig {
                     s.backup_thin_days.unwrap_or(7),
                 )
                 .map_err(|e| anyhow::anyhow!(e))?,
+                hour: match s.backup_hour.unwrap_or(2) {
+                    hour @ 0..=23 => hour,
+                    hour => bail!("backup_hour is {hour}: an hour of the day is 0 to 23 (UTC)"),
+                },
             },
         })
     }

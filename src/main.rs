@@ -3,7 +3,7 @@
 
 mod alerts;
 mod audit_cli;
-mod backup_cli;
+mod backups;
 mod cli;
 mod clock;
 mod config;
@@ -152,11 +152,11 @@ fn backup(command: BackupCommand) -> anyhow::Result<()> {
     slot.without_vault();
     runtime.block_on(async {
         match command {
-            BackupCommand::Create { .. } => backup_cli::create(&config, out).await.map(|_| ()),
-            BackupCommand::List { .. } => backup_cli::list(&config, out),
-            BackupCommand::Prune { .. } => backup_cli::prune(&config, out),
+            BackupCommand::Create { .. } => backups::create(&config, out).await.map(|_| ()),
+            BackupCommand::List { .. } => backups::list(&config, out),
+            BackupCommand::Prune { .. } => backups::prune(&config, out),
             BackupCommand::Verify { backup, .. } => {
-                backup_cli::verify(&config, &backup.id, backup.identity.as_deref(), out).await
+                backups::verify(&config, &backup.id, backup.identity.as_deref(), out).await
             }
             BackupCommand::Restore {
                 backup,
@@ -164,11 +164,11 @@ fn backup(command: BackupCommand) -> anyhow::Result<()> {
                 allow_other_environment,
                 ..
             } => {
-                let options = backup_cli::RestoreOptions {
+                let options = backups::RestoreOptions {
                     force,
                     allow_other_environment,
                 };
-                backup_cli::restore(
+                backups::restore(
                     &config,
                     &backup.id,
                     backup.identity.as_deref(),

@@ -33,6 +33,7 @@ pub async fn run(config: ServeConfig, log_slot: &VaultSlot) -> anyhow::Result<()
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     // Checked before anything is created, so a refused layout leaves nothing behind.
     ensure_apart(&config.key_dir, &config.data_dir)?;
+    crate::backups::check_recipients(&config)?;
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -108,11 +109,18 @@ pub async fn run(config: ServeConfig, log_slot: &VaultSlot) -> anyhow::Result<()
         .clone()
         .unwrap_or_else(|| format!("https://localhost:{}", https_addr.port()));
     let app = build_app(&config, &keyring, &database, public_url)?;
+    let backups = crate::backups::Schedule {
+        config: config.clone(),
+        keyring: Arc::clone(&keyring),
+        database: database.clone(),
+        started: crate::backups::now(&config),
+    };
     let housekeeping = tokio::spawn(housekeeping(
         app.clone(),
         Arc::clone(&logs.store),
         config.logs.retention,
         config.audit_retention,
+        backups,
     ));
     let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
     let listeners = Listeners {
@@ -189,17 +197,19 @@ pub(crate) fn build_app(
 const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// At start and then hourly, for as long as the server runs: checks the master key's
-/// age, deletes rate limit counters of windows long past, and (one instance a day)
-/// deletes log segments and audit events past their retention.
+/// age, deletes rate limit counters of windows long past, (one instance a day) deletes
+/// log segments and audit events past their retention, and runs the backup schedule.
 async fn housekeeping(
     app: App,
     log_store: Arc<dyn LogStore>,
     retention: time::Duration,
     audit_retention: time::Duration,
+    backups: crate::backups::Schedule,
 ) {
     let mut tick = tokio::time::interval(HOUSEKEEPING);
     loop {
         tick.tick().await;
+        backups.run(&app).await;
         match app.claim_daily_job("log_retention").await {
             Ok(true) => {
                 let store = Arc::clone(&log_store);

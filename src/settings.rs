@@ -305,6 +305,11 @@ pub struct Settings {
     )]
     pub backup_recipients: Option<Vec<String>>,
 
+    /// The hour of the day (UTC, 0–23) in which the server takes its daily backup (one
+    /// instance of several) [default: 2]
+    #[arg(long, env = "SKJOLD_BACKUP_HOUR", value_name = "HOUR")]
+    pub backup_hour: Option<u8>,
+
     /// Days every backup is kept, at least 30 [default: 30]
     #[arg(long, env = "SKJOLD_BACKUP_MIN_DAYS", value_name = "DAYS")]
     pub backup_min_days: Option<u32>,
@@ -433,6 +438,7 @@ impl Settings {
             audit_retention_days: self.audit_retention_days.or(lower.audit_retention_days),
             backup_store: self.backup_store.or(lower.backup_store),
             backup_recipients: self.backup_recipients.or(lower.backup_recipients),
+            backup_hour: self.backup_hour.or(lower.backup_hour),
             backup_min_days: self.backup_min_days.or(lower.backup_min_days),
             backup_max_days: self.backup_max_days.or(lower.backup_max_days),
             backup_thin_days: self.backup_thin_days.or(lower.backup_thin_days),

@@ -339,3 +339,78 @@ async fn c9_retention_keeps_30_days_whole_one_a_week_to_90_and_nothing_older() {
         assert!(text(&out).contains(says), "{}", text(&out));
     }
 }
+
+/// The server takes the day's backup in its hour; a failed one and a missing one are
+/// security events.
+#[tokio::test]
+async fn c9_the_server_backs_up_daily_and_raises_failures_and_overdue_backups() {
+    let hour = time::OffsetDateTime::now_utc().hour().to_string();
+    let wait_for = |app: &TestApp, what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !app.output().contains(what) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {what:?} in {}",
+                app.output()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+
+    // In its hour, the server takes a backup into the store, and it verifies.
+    let Some(launch) = Launch::new(Backend::Sqlite).await else {
+        return;
+    };
+    let mut app = launch
+        .arg("--backup-hour")
+        .arg(&hour)
+        .arg("--backup-store")
+        .arg("backups")
+        .start()
+        .await;
+    wait_for(&app, "backup created");
+    assert!(app.stop().await.success());
+    let listed = String::from_utf8(backup(&app, &["list"]).stdout).unwrap();
+    let id = listed
+        .split_whitespace()
+        .next()
+        .expect("one backup")
+        .to_owned();
+    assert!(backup(&app, &["verify", &id]).status.success());
+
+    // A backup that cannot be written is a security event and an alert. (Another
+    // database: this one's backup for today is taken.)
+    let mut launch = Launch::new(Backend::Sqlite).await.unwrap();
+    let dir = launch
+        .dir
+        .get_or_insert_with(|| std::sync::Arc::new(tempfile::tempdir().unwrap()))
+        .path()
+        .to_owned();
+    std::fs::write(dir.join("not-a-directory"), "").unwrap();
+    let mut broken = launch
+        .arg("--backup-hour")
+        .arg(&hour)
+        .arg("--backup-store")
+        .arg("not-a-directory/backups")
+        .start()
+        .await;
+    wait_for(&broken, "the scheduled backup failed");
+    wait_for(&broken, "backup_failed");
+    assert!(broken.stop().await.success());
+
+    // Out of its hour, with the newest backup 30 hours old, the server raises an alert.
+    std::fs::write(app.dir.path().join("clock.txt"), (30 * 3600).to_string()).unwrap();
+    let other_hour = ((time::OffsetDateTime::now_utc().hour() + 12) % 24).to_string();
+    let late = app
+        .relaunch()
+        .arg("--backup-hour")
+        .arg(&other_hour)
+        .arg("--backup-store")
+        .arg("backups")
+        .arg("--test-clock-file")
+        .arg("clock.txt")
+        .start()
+        .await;
+    wait_for(&late, "backup_overdue");
+    assert!(!late.output().contains("backup created"), "not in its hour");
+}

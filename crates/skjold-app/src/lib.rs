@@ -8,6 +8,7 @@ mod api_tokens;
 mod audit;
 mod audit_chain;
 mod auth;
+mod backups;
 mod contacts;
 mod data_keys;
 mod error;

@@ -34,6 +34,8 @@ pub enum SecurityEvent {
     CredentialStuffingSuspected,
     SignInFailureSpike,
     KeyAgeExceeded,
+    BackupFailed,
+    BackupOverdue,
 }
 
 impl SecurityEvent {
@@ -65,6 +67,8 @@ impl SecurityEvent {
             CredentialStuffingSuspected => "credential_stuffing_suspected",
             SignInFailureSpike => "sign_in_failure_spike",
             KeyAgeExceeded => "key_age_exceeded",
+            BackupFailed => "backup_failed",
+            BackupOverdue => "backup_overdue",
         }
     }
 }

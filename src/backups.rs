@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use skjold_app::App;
 use skjold_crypto::Keyring;
 use skjold_domain::Environment;
 use skjold_ops::backup::{ArchiveReader, ArchiveWriter, Header, Manifest, sha256_of};
@@ -55,7 +56,8 @@ impl<W: Write> RecordSink for Progress<W> {
     }
 }
 
-fn now(config: &ServeConfig) -> OffsetDateTime {
+/// The time as the app sees it: the test clock's when one is configured.
+pub fn now(config: &ServeConfig) -> OffsetDateTime {
     use skjold_app::Clock;
     match &config.test_clock_file {
         Some(file) => crate::clock::OffsetFileClock(file.clone()).now(),
@@ -127,6 +129,17 @@ fn open_store(config: &ServeConfig, create: bool) -> anyhow::Result<PathBuf> {
 
 /// `skjold backup create`.
 pub async fn create(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<Manifest> {
+    check_recipients(config)?;
+    let keyring = Arc::new(Keyring::open(&config.key_dir)?);
+    check_keyring_environment(&keyring, config)?;
+    let database = open_database(config, &keyring, None).await?;
+    let taken = take(config, &keyring, &database, out).await;
+    database.close().await;
+    taken
+}
+
+/// Production encrypts backups to the operators' own keys only.
+pub fn check_recipients(config: &ServeConfig) -> anyhow::Result<()> {
     if config.backups.recipients.is_none() && config.environment == Environment::Production {
         bail!(
             "backup_recipients is not set: in production backups are encrypted to the \
@@ -135,8 +148,17 @@ pub async fn create(config: &ServeConfig, out: &mut impl Write) -> anyhow::Resul
              backup_recipients to the age1… key it prints"
         );
     }
-    let keyring = Arc::new(Keyring::open(&config.key_dir)?);
-    check_keyring_environment(&keyring, config)?;
+    Ok(())
+}
+
+/// Takes a backup of `database` into the store: what `create` and the server's schedule
+/// both do.
+async fn take(
+    config: &ServeConfig,
+    keyring: &Keyring,
+    database: &Database,
+    out: &mut impl Write,
+) -> anyhow::Result<Manifest> {
     let recipients = match &config.backups.recipients {
         Some(list) => skjold_ops::identity::recipients_from(list)?,
         None => vec![dev_recipient(
@@ -146,7 +168,6 @@ pub async fn create(config: &ServeConfig, out: &mut impl Write) -> anyhow::Resul
         )?],
     };
     let store = open_store(config, true)?;
-    let database = open_database(config, &keyring, None).await?;
     let started = Instant::now();
     // Whole seconds: the archive's header keeps no more.
     let created_at = now(config)
@@ -178,7 +199,6 @@ pub async fn create(config: &ServeConfig, out: &mut impl Write) -> anyhow::Resul
         sealed = Some(done);
         Ok(file)
     })?;
-    database.close().await;
     let sealed = sealed.context("the archive was not sealed")?;
     let manifest = Manifest {
         id: header.id.clone(),
@@ -515,4 +535,46 @@ pub async fn restore(
     );
     writeln!(out, "backup {id} restored: {loaded} rows")?;
     Ok(())
+}
+
+/// What the server needs for its scheduled backups (C9).
+pub struct Schedule {
+    pub config: ServeConfig,
+    pub keyring: Arc<Keyring>,
+    pub database: Database,
+    /// When this server started: with no backup yet, "overdue" counts from here.
+    pub started: OffsetDateTime,
+}
+
+impl Schedule {
+    /// Called hourly: in the configured hour one instance takes the day's backup and
+    /// prunes; a failure is a security event. Every instance checks that some backup
+    /// succeeded in the last 26 hours.
+    pub async fn run(&self, app: &App) {
+        let config = &self.config;
+        match app.claim_scheduled_backup(config.backups.hour).await {
+            Ok(true) => {
+                let taken = take(config, &self.keyring, &self.database, &mut std::io::sink())
+                    .await
+                    .and_then(|_| prune(config, &mut std::io::sink()));
+                if let Err(error) = taken {
+                    tracing::error!(error = %format!("{error:#}"), "the scheduled backup failed");
+                    if let Err(error) = app.backup_failed(&format!("{error:#}")).await {
+                        tracing::error!(%error, "recording a failed backup failed");
+                    }
+                }
+            }
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "claiming the scheduled backup failed"),
+        }
+        let newest = manifests(&config.backups.store)
+            .ok()
+            .and_then(|all| all.last().map(|m| m.created_at));
+        if let Err(error) = app
+            .check_backup_freshness(newest.unwrap_or(self.started))
+            .await
+        {
+            tracing::error!(%error, "checking the backups' freshness failed");
+        }
+    }
 }

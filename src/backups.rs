@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::log_vault::dev_recipient;
-use crate::serve::{check_keyring_environment, lock_embedded, open_database};
+use crate::serve::{check_keyring_environment, create_data_dir, lock_embedded, open_database};
 
 /// The identity generated for development and test, in the key directory.
 pub const DEV_IDENTITY: &str = "backup-operator.identity";
@@ -494,16 +494,7 @@ pub async fn restore(
         );
     }
     if matches!(config.database, DatabaseConfig::Embedded) {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&config.data_dir)
-            .with_context(|| {
-                format!(
-                    "cannot create the data directory {}",
-                    config.data_dir.display()
-                )
-            })?;
+        create_data_dir(config)?;
     }
     let lock = lock_embedded(config)?;
     if lock.as_ref().is_some_and(|l| !l.is_exclusive()) {

@@ -299,7 +299,7 @@ impl LogStoreConfig {
             return Ok(LogStoreConfig::Azure(AzureSettings {
                 account,
                 container: container.trim_end_matches('/').to_owned(),
-                access_key: key,
+                access_key: key.into(),
                 endpoint: given.endpoint,
             }));
         }
@@ -307,7 +307,7 @@ impl LogStoreConfig {
             bucket: s3.unwrap_or_default().trim_end_matches('/').to_owned(),
             region: given.region.unwrap_or_else(|| DEFAULT_S3_REGION.to_owned()),
             access_key_id: account,
-            secret_access_key: key,
+            secret_access_key: key.into(),
             endpoint: given.endpoint,
         }))
     }

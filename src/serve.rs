@@ -34,16 +34,7 @@ pub async fn run(config: ServeConfig, log_slot: &VaultSlot) -> anyhow::Result<()
     // Checked before anything is created, so a refused layout leaves nothing behind.
     ensure_apart(&config.key_dir, &config.data_dir)?;
     crate::backups::check_recipients(&config)?;
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&config.data_dir)
-        .with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
+    create_data_dir(&config)?;
 
     let keyring = Arc::new(Keyring::open_or_create(
         &config.key_dir,
@@ -289,6 +280,20 @@ pub(crate) async fn open_database(
             .await?
         }
     })
+}
+
+/// Makes the data directory (0700) if it is not there.
+pub(crate) fn create_data_dir(config: &ServeConfig) -> anyhow::Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&config.data_dir)
+        .with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })
 }
 
 /// The lock of the data directory, when the database is the embedded one in it.

@@ -10,6 +10,8 @@
 
 use std::sync::Arc;
 
+use age::secrecy::{ExposeSecret, SecretString};
+
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::path::Path;
@@ -18,51 +20,30 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use crate::error::LogError;
 use crate::store::{LogStore, segment_names};
 
-/// Where an Azure log store is and how to reach it.
-#[derive(Clone)]
+/// Where an Azure log store is and how to reach it. Its key never prints.
+#[derive(Debug, Clone)]
 pub struct AzureSettings {
     pub account: String,
     pub container: String,
     /// The storage account's access key (base64), read from a file.
-    pub access_key: String,
+    pub access_key: SecretString,
     /// Another endpoint than `https://<account>.blob.core.windows.net`: the emulator's
     /// `http://127.0.0.1:10000/<account>`, say. Plain HTTP only to a loopback address.
     pub endpoint: Option<String>,
 }
 
-impl std::fmt::Debug for AzureSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AzureSettings")
-            .field("account", &self.account)
-            .field("container", &self.container)
-            .field("endpoint", &self.endpoint)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Where an S3-compatible log store is and how to reach it.
-#[derive(Clone)]
+/// Where an S3-compatible log store is and how to reach it. Its secret never prints.
+#[derive(Debug, Clone)]
 pub struct S3Settings {
     pub bucket: String,
     pub region: String,
     pub access_key_id: String,
     /// The secret access key, read from a file.
-    pub secret_access_key: String,
+    pub secret_access_key: SecretString,
     /// Another endpoint than AWS's own: a MinIO, Ceph or other S3-compatible service,
     /// addressed by path (`<endpoint>/<bucket>/<key>`). Plain HTTP only to a loopback
     /// address.
     pub endpoint: Option<String>,
-}
-
-impl std::fmt::Debug for S3Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Settings")
-            .field("bucket", &self.bucket)
-            .field("region", &self.region)
-            .field("access_key_id", &self.access_key_id)
-            .field("endpoint", &self.endpoint)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Whether `endpoint` may be used, and whether it is plain HTTP to this host (the only
@@ -116,7 +97,7 @@ impl ObjectLogStore {
         let mut builder = MicrosoftAzureBuilder::new()
             .with_account(&settings.account)
             .with_container_name(&settings.container)
-            .with_access_key(settings.access_key.trim());
+            .with_access_key(settings.access_key.expose_secret().trim());
         if let Some(endpoint) = &settings.endpoint {
             let loopback = check_endpoint(endpoint)?;
             builder = builder
@@ -140,7 +121,7 @@ impl ObjectLogStore {
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
             .with_access_key_id(&settings.access_key_id)
-            .with_secret_access_key(settings.secret_access_key.trim());
+            .with_secret_access_key(settings.secret_access_key.expose_secret().trim());
         if let Some(endpoint) = &settings.endpoint {
             let loopback = check_endpoint(endpoint)?;
             builder = builder

@@ -167,9 +167,9 @@ impl Database {
             ))
             .into());
         }
-        match self {
-            Database::Sqlite(pool) => {
-                let mut tx = pool.begin().await.map_err(StoreError::from)?;
+        // Every table read in `$tx`, each row decoded by `$decode`.
+        macro_rules! copy {
+            ($tx:expr, $decode:ident) => {{
                 for table in TABLES {
                     let columns = self.columns(table).await?;
                     sink.record(Record::Table {
@@ -177,15 +177,21 @@ impl Database {
                         columns: columns.clone(),
                     })?;
                     let sql = select_all(table, &columns);
-                    let mut rows = sqlx::query(AssertSqlSafe(sql.as_str())).fetch(&mut *tx);
+                    let mut rows = sqlx::query(AssertSqlSafe(sql.as_str())).fetch(&mut *$tx);
                     while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
                         let cells = (0..columns.len())
-                            .map(|i| decode_sqlite(&row, i))
+                            .map(|i| $decode(&row, i))
                             .collect::<Result<_, _>>()?;
                         sink.record(Record::Row(cells))?;
                     }
                 }
-                tx.rollback().await.map_err(StoreError::from)?;
+                $tx.rollback().await.map_err(StoreError::from)?;
+            }};
+        }
+        match self {
+            Database::Sqlite(pool) => {
+                let mut tx = pool.begin().await.map_err(StoreError::from)?;
+                copy!(tx, decode_sqlite);
             }
             Database::Postgres(pool) => {
                 let mut tx = pool.begin().await.map_err(StoreError::from)?;
@@ -193,22 +199,7 @@ impl Database {
                     .execute(&mut *tx)
                     .await
                     .map_err(StoreError::from)?;
-                for table in TABLES {
-                    let columns = self.columns(table).await?;
-                    sink.record(Record::Table {
-                        name: (*table).to_owned(),
-                        columns: columns.clone(),
-                    })?;
-                    let sql = select_all(table, &columns);
-                    let mut rows = sqlx::query(AssertSqlSafe(sql.as_str())).fetch(&mut *tx);
-                    while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                        let cells = (0..columns.len())
-                            .map(|i| decode_postgres(&row, i))
-                            .collect::<Result<_, _>>()?;
-                        sink.record(Record::Row(cells))?;
-                    }
-                }
-                tx.rollback().await.map_err(StoreError::from)?;
+                copy!(tx, decode_postgres);
             }
         }
         Ok(())

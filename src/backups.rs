@@ -133,7 +133,8 @@ pub async fn create(config: &ServeConfig, out: &mut impl Write) -> anyhow::Resul
     let keyring = Arc::new(Keyring::open(&config.key_dir)?);
     check_keyring_environment(&keyring, config)?;
     let database = open_database(config, &keyring, None).await?;
-    let taken = take(config, &keyring, &database, out).await;
+    let progress = std::io::stderr().is_terminal();
+    let taken = take(config, &keyring, &database, progress, out).await;
     database.close().await;
     taken
 }
@@ -152,11 +153,12 @@ pub fn check_recipients(config: &ServeConfig) -> anyhow::Result<()> {
 }
 
 /// Takes a backup of `database` into the store: what `create` and the server's schedule
-/// both do.
+/// both do. With `progress`, a running count of rows goes to standard error.
 async fn take(
     config: &ServeConfig,
     keyring: &Keyring,
     database: &Database,
+    progress: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<Manifest> {
     let recipients = match &config.backups.recipients {
@@ -186,7 +188,7 @@ async fn take(
         let mut progress = Progress {
             archive: ArchiveWriter::new(file, &header, &recipients)?,
             rows: 0,
-            shown: std::io::stderr().is_terminal().then(Instant::now),
+            shown: progress.then(Instant::now),
         };
         let exported = tokio::task::block_in_place(|| {
             tokio::runtime::Handle::current().block_on(database.export(&mut progress))
@@ -545,9 +547,15 @@ impl Schedule {
         let config = &self.config;
         match app.claim_scheduled_backup(config.backups.hour).await {
             Ok(true) => {
-                let taken = take(config, &self.keyring, &self.database, &mut std::io::sink())
-                    .await
-                    .and_then(|_| prune(config, &mut std::io::sink()));
+                let taken = take(
+                    config,
+                    &self.keyring,
+                    &self.database,
+                    false,
+                    &mut std::io::sink(),
+                )
+                .await
+                .and_then(|_| prune(config, &mut std::io::sink()));
                 if let Err(error) = taken {
                     tracing::error!(error = %format!("{error:#}"), "the scheduled backup failed");
                     if let Err(error) = app.backup_failed(&format!("{error:#}")).await {

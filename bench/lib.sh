@@ -27,7 +27,13 @@ database=()
 # client address per request, so the per-address rate limits (C14) apply as they would
 # to real users instead of refusing one busy address.
 echo "== starting skjold serve (${BENCH_DATABASE_URL:+PostgreSQL, }default settings, 127.0.0.1 as trusted proxy)"
-(cd "$work" && exec "$binary" serve --listen 127.0.0.1:0 --redirect-listen 127.0.0.1:0 \
+# BENCH_PIN=1 keeps the server on the first core and wrk on the second, so the two do not
+# take turns on one core and a run's CPU time is the server's alone.
+server_pin=() client_pin=()
+if [ "${BENCH_PIN:-0}" = 1 ] && type -P taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    server_pin=(taskset -c 0) client_pin=(taskset -c 1)
+fi
+(cd "$work" && exec "${server_pin[@]}" "$binary" serve --listen 127.0.0.1:0 --redirect-listen 127.0.0.1:0 \
     --metrics-listen 127.0.0.1:0 --trusted-proxies 127.0.0.1/32 "${database[@]}" \
     ${BENCH_SERVE_ARGS:-} >out.log 2>&1) &
 server=$!
@@ -59,7 +65,7 @@ run() {
     printf '\n== %s\n' "$title"
     local before after
     before=$(server_cpu)
-    wrk --latency -t2 -d"${duration}s" "$@"
+    "${client_pin[@]}" wrk --latency -t2 -d"${duration}s" "$@"
     after=$(server_cpu)
     echo "server CPU seconds: $(echo "$after - $before" | bc)"
 }

@@ -7,7 +7,11 @@
 # into docs/benchmarks.md.
 #
 #   bench/logging.sh [seconds per run, default 15] [rounds, default 3]
+#
+# The server runs on one core and wrk on the other (BENCH_PIN=1, bench/lib.sh), which
+# keeps the two from disturbing each other's figures; BENCH_PIN=0 turns that off.
 set -euo pipefail
+export BENCH_PIN=${BENCH_PIN:-1}
 cd "$(dirname "$0")/.."
 duration=${1:-15}
 rounds=${2:-3}

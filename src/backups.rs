@@ -58,11 +58,7 @@ impl<W: Write> RecordSink for Progress<W> {
 
 /// The time as the app sees it: the test clock's when one is configured.
 pub fn now(config: &ServeConfig) -> OffsetDateTime {
-    use skjold_app::Clock;
-    match &config.test_clock_file {
-        Some(file) => crate::clock::OffsetFileClock(file.clone()).now(),
-        None => crate::clock::SystemClock.now(),
-    }
+    crate::clock::from_settings(config.test_clock_file.as_ref()).now()
 }
 
 /// `<UTC time>-<random>`: sorts by time, and two backups in one second differ.
@@ -182,7 +178,7 @@ async fn take(
         backend: database.backend().to_owned(),
         schema_version: database.schema_version().await?,
     };
-    let name = format!("{}.backup", header.id);
+    let name = Manifest::archive_name_of(&header.id);
     let mut sealed = None;
     write_whole(&store, &name, |file| {
         let mut progress = Progress {

@@ -1,6 +1,7 @@
 //! Clocks for the `app` layer's `Clock` port.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use skjold_app::Clock;
 use time::OffsetDateTime;
@@ -28,5 +29,13 @@ impl Clock for OffsetFileClock {
             .and_then(|text| text.trim().parse::<i64>().ok())
             .unwrap_or(0);
         OffsetDateTime::now_utc() + time::Duration::seconds(offset)
+    }
+}
+
+/// The clock the settings ask for: the test clock file's when one is given.
+pub fn from_settings(test_clock_file: Option<&PathBuf>) -> Arc<dyn Clock> {
+    match test_clock_file {
+        Some(file) => Arc::new(OffsetFileClock(file.clone())),
+        None => Arc::new(SystemClock),
     }
 }

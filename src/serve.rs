@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use skjold_app::{App, AppParts, Clock, HashPool, LiveKeyring};
+use skjold_app::{App, AppParts, HashPool, LiveKeyring};
 use skjold_crypto::{Keyring, PasswordHashing, ensure_apart, ensure_dev_certificate};
 use skjold_http::{
     CertificateFiles, Listeners, ReloadingCertificate, TrustedProxies, ops_router, public_router,
@@ -19,7 +19,6 @@ use skjold_store::{Database, PostgresTarget};
 use time::OffsetDateTime;
 
 use crate::alerts::Alerts;
-use crate::clock::{OffsetFileClock, SystemClock};
 use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
 use crate::embedded::{self, DataDirLock};
 use crate::vault::VaultTransit;
@@ -139,10 +138,7 @@ pub(crate) fn build_app(
     database: &Database,
     public_url: String,
 ) -> anyhow::Result<App> {
-    let clock: Arc<dyn Clock> = match &config.test_clock_file {
-        Some(file) => Arc::new(OffsetFileClock(file.clone())),
-        None => Arc::new(SystemClock),
-    };
+    let clock = crate::clock::from_settings(config.test_clock_file.as_ref());
     let live = Arc::new(LiveKeyring::new(Arc::clone(keyring)));
     let mailer: Arc<dyn skjold_app::Mailer> = Arc::from(crate::mailer::from_config(&config.mail)?);
     Ok(App::new(AppParts {

@@ -11,7 +11,7 @@
 //! The manifest (JSON, beside the archive, readable without a key) adds the archive's
 //! size and SHA-256, which `verify` checks before it decrypts anything.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 
 use age::x25519;
 use ciborium::Value;
@@ -68,7 +68,12 @@ pub struct Manifest {
 impl Manifest {
     /// The archive's file name in the store.
     pub fn archive_name(&self) -> String {
-        format!("{}.backup", self.id)
+        Manifest::archive_name_of(&self.id)
+    }
+
+    /// The file name of backup `id`'s archive in the store.
+    pub fn archive_name_of(id: &str) -> String {
+        format!("{id}.backup")
     }
 
     /// The manifest's file name in the store.
@@ -355,23 +360,12 @@ impl<R: Read> ArchiveReader<R> {
 
     /// The next record, or `None` at the end.
     pub fn next_record(&mut self) -> Result<Option<Record>, BackupError> {
-        if self.input.fill_buf_empty()? {
+        if self.input.fill_buf()?.is_empty() {
             return Ok(None);
         }
         let value: Value = ciborium::from_reader(&mut self.input)
             .map_err(|e| BackupError::Format(format!("the archive is damaged: {e}")))?;
         decode(value).map(Some)
-    }
-}
-
-/// Whether a buffered reader has nothing more.
-trait AtEnd {
-    fn fill_buf_empty(&mut self) -> std::io::Result<bool>;
-}
-
-impl<T: std::io::BufRead> AtEnd for T {
-    fn fill_buf_empty(&mut self) -> std::io::Result<bool> {
-        Ok(self.fill_buf()?.is_empty())
     }
 }
 

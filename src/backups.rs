@@ -10,13 +10,13 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, IsTerminal, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use skjold_app::App;
+use skjold_app::{App, ErasureOutcome};
 use skjold_crypto::Keyring;
 use skjold_domain::Environment;
 use skjold_ops::backup::{ArchiveReader, ArchiveWriter, Header, Manifest, sha256_of};
@@ -25,8 +25,13 @@ use skjold_store::{Database, Record, RecordSink, SqliteTarget};
 use time::OffsetDateTime;
 
 use crate::config::{DatabaseConfig, ServeConfig};
+use crate::erasure_ledger::DirLedger;
+use crate::keys::NO_LINKS;
 use crate::log_vault::dev_recipient;
-use crate::serve::{check_keyring_environment, create_data_dir, lock_embedded, open_database};
+use crate::serve::{
+    build_app, check_keyring_environment, create_data_dir, create_private_dir, lock_embedded,
+    open_database,
+};
 
 /// The identity generated for development and test, in the key directory.
 pub const DEV_IDENTITY: &str = "backup-operator.identity";
@@ -62,7 +67,7 @@ pub fn now(config: &ServeConfig) -> OffsetDateTime {
 }
 
 /// `<UTC time>-<random>`: sorts by time, and two backups in one second differ.
-fn new_id(at: OffsetDateTime) -> anyhow::Result<String> {
+pub(crate) fn new_id(at: OffsetDateTime) -> anyhow::Result<String> {
     let mut random = [0u8; 3];
     getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(format!(
@@ -81,7 +86,7 @@ fn new_id(at: OffsetDateTime) -> anyhow::Result<String> {
 }
 
 /// Writes `name` in `dir` whole or not at all: a temporary file, fsynced, renamed.
-fn write_whole(
+pub(crate) fn write_whole(
     dir: &Path,
     name: &str,
     write: impl FnOnce(BufWriter<File>) -> anyhow::Result<BufWriter<File>>,
@@ -109,11 +114,7 @@ fn write_whole(
 fn open_store(config: &ServeConfig, create: bool) -> anyhow::Result<PathBuf> {
     let dir = config.backups.store.clone();
     if create {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .with_context(|| format!("cannot create the backup store {}", dir.display()))?;
+        create_private_dir(&dir, "the backup store")?;
     } else if !dir.is_dir() {
         bail!(
             "there is no backup store at {}; give --backup-store",
@@ -328,6 +329,27 @@ pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
         doomed.len(),
         all.len() - doomed.len()
     )?;
+    // A restore applies the erasures recorded since its backup: those older than every
+    // backup kept are needed by none.
+    let before = all
+        .iter()
+        .filter(|m| !doomed.contains(&m.id.as_str()))
+        .map(|m| m.created_at)
+        .min()
+        .unwrap_or_else(|| now(config));
+    let forgotten = DirLedger::in_store(&store).prune(before)?;
+    if forgotten > 0 {
+        tracing::info!(
+            target: "skjold::audit",
+            event = "erasure_ledger_pruned",
+            entries = forgotten,
+            "erasure ledger entries older than every backup deleted"
+        );
+        writeln!(
+            out,
+            "{forgotten} erasure ledger entries older than every backup deleted"
+        )?;
+    }
     Ok(())
 }
 
@@ -459,6 +481,8 @@ pub struct RestoreOptions {
     pub force: bool,
     /// Restore a backup of another environment.
     pub allow_other_environment: bool,
+    /// Leave the contacts erased since the backup restored (audited).
+    pub keep_erased: bool,
 }
 
 /// `skjold backup restore`: into the configured database, which must be empty (or
@@ -471,7 +495,7 @@ pub async fn restore(
     options: RestoreOptions,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let keyring = Keyring::open(&config.key_dir)?;
+    let keyring = Arc::new(Keyring::open(&config.key_dir)?);
     check_keyring_environment(&keyring, config)?;
     let (manifest, archive) = open_backup(config, id, identity)?;
     let here = config.environment.as_str();
@@ -513,6 +537,7 @@ pub async fn restore(
     if manifest.environment != here {
         database.reclaim_environment(config.environment).await?;
     }
+    let erased = apply_erasure_ledger(config, &keyring, &database, &manifest, options).await;
     database.close().await;
     tracing::info!(
         target: "skjold::audit",
@@ -523,7 +548,51 @@ pub async fn restore(
         "backup restored"
     );
     writeln!(out, "backup {id} restored: {loaded} rows")?;
+    let (recorded, outcome) = erased?;
+    if options.keep_erased {
+        writeln!(
+            out,
+            "kept {} erased contacts of {recorded} erasures recorded after the backup \
+             (--keep-erased; each is in its account's audit trail)",
+            outcome.found
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{recorded} erasure{} recorded after the backup applied again: {} contacts erased",
+            if recorded == 1 { "" } else { "s" },
+            outcome.erased
+        )?;
+    }
     Ok(())
+}
+
+/// Erases again, in the restored database, what the erasure ledger recorded after the
+/// backup was taken (or, with `keep_erased`, records that it was not): how many entries
+/// there were, and what was done.
+async fn apply_erasure_ledger(
+    config: &ServeConfig,
+    keyring: &Arc<Keyring>,
+    database: &Database,
+    manifest: &Manifest,
+    options: RestoreOptions,
+) -> anyhow::Result<(usize, ErasureOutcome)> {
+    let store = open_store(config, false)?;
+    let erasures = DirLedger::in_store(&store)
+        .since(manifest.created_at)
+        .context("the erasure ledger cannot be read, so erasures since the backup cannot be applied again: the restored database must not serve until they are")?;
+    let app = build_app(config, keyring, database, NO_LINKS.to_owned())?;
+    let outcome = app.apply_erasures(&erasures, options.keep_erased).await?;
+    tracing::info!(
+        target: "skjold::audit",
+        event = if options.keep_erased { "erasures_kept" } else { "erasures_reapplied" },
+        backup = %manifest.id,
+        recorded = erasures.len(),
+        found = outcome.found,
+        erased = outcome.erased,
+        "erasure ledger applied to the restored database"
+    );
+    Ok((erasures.len(), outcome))
 }
 
 /// What the server needs for its scheduled backups (C9).

@@ -257,7 +257,8 @@ pub enum BackupCommand {
     },
     /// Restore a backup into the configured database, which must be empty. Refuses a
     /// backup of another environment, and a keyring without the backup's keys. Stop the
-    /// server first.
+    /// server first. Contacts erased after the backup was taken (the erasure ledger in
+    /// the backup store records them) are erased again before the restore finishes.
     Restore {
         #[command(flatten)]
         backup: BackupChoice,
@@ -268,6 +269,11 @@ pub enum BackupCommand {
         /// Restore a backup of another environment (production data into test, say)
         #[arg(long)]
         allow_other_environment: bool,
+        /// Do not erase again what the erasure ledger says was erased after the backup:
+        /// for when the erasure itself was the accident. Recorded in each affected
+        /// account's audit trail
+        #[arg(long)]
+        keep_erased: bool,
         /// Settings file (TOML) [default: ./skjold.toml if present]
         #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
         config: Option<PathBuf>,

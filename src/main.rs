@@ -8,6 +8,7 @@ mod cli;
 mod clock;
 mod config;
 mod embedded;
+mod erasure_ledger;
 mod keys;
 mod log_vault;
 mod logs_cli;
@@ -162,11 +163,13 @@ fn backup(command: BackupCommand) -> anyhow::Result<()> {
                 backup,
                 force,
                 allow_other_environment,
+                keep_erased,
                 ..
             } => {
                 let options = backups::RestoreOptions {
                     force,
                     allow_other_environment,
+                    keep_erased,
                 };
                 backups::restore(
                     &config,

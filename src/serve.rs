@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use crate::alerts::Alerts;
 use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
 use crate::embedded::{self, DataDirLock};
+use crate::erasure_ledger::DirLedger;
 use crate::vault::VaultTransit;
 use skjold_ops::layer::VaultSlot;
 use skjold_ops::store::LogStore;
@@ -175,6 +176,7 @@ pub(crate) fn build_app(
         policy: config.password_policy,
         sessions: config.sessions,
         jobs: Arc::new(database.clone()),
+        erasures: Arc::new(DirLedger::in_store(&config.backups.store)),
         max_key_age: config.max_key_age,
     }))
 }
@@ -280,16 +282,16 @@ pub(crate) async fn open_database(
 
 /// Makes the data directory (0700) if it is not there.
 pub(crate) fn create_data_dir(config: &ServeConfig) -> anyhow::Result<()> {
+    create_private_dir(&config.data_dir, "the data directory")
+}
+
+/// Creates `dir` (`what`, for the error) and its parents, readable by this user only.
+pub(crate) fn create_private_dir(dir: &Path, what: &str) -> anyhow::Result<()> {
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
-        .create(&config.data_dir)
-        .with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })
+        .create(dir)
+        .with_context(|| format!("cannot create {what} {}", dir.display()))
 }
 
 /// The lock of the data directory, when the database is the embedded one in it.

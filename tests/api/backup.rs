@@ -73,14 +73,22 @@ fn rows_of(records: &[Record], table: &str) -> usize {
 /// Where a restore goes: a new data directory, or a new PostgreSQL database; with the
 /// same keyring.
 async fn restore_target(backend: Backend) -> (Vec<String>, Option<TestDatabase>) {
+    restore_target_in(backend, "restored").await
+}
+
+/// [`restore_target`] with the data directory `data_dir`.
+async fn restore_target_in(
+    backend: Backend,
+    data_dir: &str,
+) -> (Vec<String>, Option<TestDatabase>) {
     match backend {
-        Backend::Sqlite => (vec!["--data-dir".into(), "restored".into()], None),
+        Backend::Sqlite => (vec!["--data-dir".into(), data_dir.into()], None),
         Backend::Postgres => {
             let database = TestDatabase::create(postgres_admin().unwrap()).await;
             (
                 vec![
                     "--data-dir".into(),
-                    "restored".into(),
+                    data_dir.into(),
                     "--database-url".into(),
                     database.url(),
                 ],
@@ -241,6 +249,60 @@ on_both_backends! {
         let refused = restore(&dir, &id, &target, &[]);
         assert!(!refused.status.success());
         assert!(text(&refused).contains("is of the production environment"), "{}", text(&refused));
+    }
+
+    async fn c9_a_restore_erases_again_what_was_erased_after_its_backup(backend: Backend) {
+        let mailbox = crate::mailbox::Mailbox::start().await;
+        let Some(launch) = Launch::new(backend).await else { return };
+        let app = launch.mail_to(&mailbox).arg("--backup-store").arg("backups").start().await;
+        let (token, me) = person(&app, &mailbox, "ola@example.no").await;
+        let account = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
+        let contacts = format!("/api/v1/accounts/{account}/contacts");
+        let mut ids = Vec::new();
+        for name in ["Kari Slettet", "Per Beholdt"] {
+            let (status, body) = app.post_json(&contacts, json!({"name": name, "email": "kari.slettet@example.no"}), Some(&token)).await;
+            assert_eq!(status, 201, "{body}");
+            ids.push(body["id"].as_str().unwrap().to_owned());
+        }
+        let id = created_id(&backup(&app, &["create"]));
+        let dir = app.dir.path().to_owned();
+
+        // Kari asks to be erased after the backup: the ledger records a keyed hash, and
+        // nothing that names her, her contact or her account.
+        let (status, _) = app.send_json(reqwest::Method::DELETE, &format!("{contacts}/{}", ids[0]), json!({}), Some(&token)).await;
+        assert_eq!(status, 204);
+        let ledger: Vec<_> = std::fs::read_dir(dir.join("backups/erasures")).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(ledger.len(), 1, "{ledger:?}");
+        let entry = std::fs::read_to_string(&ledger[0]).unwrap();
+        for clear in [ids[0].as_str(), account.as_str(), "Kari", "kari.slettet"] {
+            assert!(!entry.contains(clear), "{clear} in the ledger: {entry}");
+        }
+        // An unknown contact is not recorded.
+        let (status, _) = app.send_json(reqwest::Method::DELETE, &format!("{contacts}/{}", ids[0]), json!({}), Some(&token)).await;
+        assert_eq!(status, 404);
+        assert_eq!(std::fs::read_dir(dir.join("backups/erasures")).unwrap().count(), 1);
+
+        // The restore brings her back from the backup and erases her again before anything
+        // serves; the other contact stays, and the audit trail says what happened.
+        let (target, _database) = restore_target(backend).await;
+        let restored = restore(&dir, &id, &target, &[]);
+        assert!(restored.status.success(), "{}", text(&restored));
+        assert!(text(&restored).contains("1 erasure recorded after the backup applied again"), "{}", text(&restored));
+        let after = created_id(&skjold(&dir).args(["backup", "create", "--key-dir", "keys", "--backup-store", "backups"]).args(&target).output().unwrap());
+        let copy = records(&dir, &after);
+        assert_eq!(rows_of(&copy, "contacts"), 1, "only the contact never erased");
+        let rendered = format!("{copy:?}");
+        assert!(rendered.contains("erasure_reapplied") && rendered.contains(&ids[0]), "audited");
+
+        // The operator who says the erasure itself was the accident keeps her, on record.
+        let (target, _database) = restore_target_in(backend, "kept").await;
+        let kept = restore(&dir, &id, &target, &["--keep-erased"]);
+        assert!(kept.status.success(), "{}", text(&kept));
+        assert!(text(&kept).contains("kept 1 erased"), "{}", text(&kept));
+        let after = created_id(&skjold(&dir).args(["backup", "create", "--key-dir", "keys", "--backup-store", "backups"]).args(&target).output().unwrap());
+        let copy = records(&dir, &after);
+        assert_eq!(rows_of(&copy, "contacts"), 2);
+        assert!(format!("{copy:?}").contains("erasure_not_reapplied"), "audited");
     }
 }
 

@@ -290,6 +290,10 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
         scope.require(Operation::WriteContacts)?;
+        if self.contacts_store.contact(&scope, id).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
+        self.record_contact_erasure(&scope, id).await?;
         if !self.contacts_store.delete_contact(&scope, id).await? {
             return Err(AppError::NotFound);
         }

@@ -11,6 +11,7 @@ mod auth;
 mod backups;
 mod contacts;
 mod data_keys;
+mod erasures;
 mod error;
 mod hashing;
 mod health;
@@ -36,6 +37,7 @@ pub use audit_chain::{AuditVerification, ChainCheck};
 pub use auth::{Caller, IssuedSession, RequestMeta, SessionView};
 pub use contacts::{ContactPage, ContactQuery, ContactView, MAX_PAGE};
 pub use data_keys::MasterKeys;
+pub use erasures::{ErasedSubject, Erasure, ErasureOutcome};
 pub use error::AppError;
 pub use hashing::HashPool;
 pub use health::{HealthProbe, ProbeFailed, Readiness};
@@ -46,11 +48,11 @@ pub use members::MemberView;
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
     AccountStore, AlertSink, ApiScope, AuditChainHead, AuditEvent, AuditFilter, AuditLog,
-    ChainedAuditEvent, Clock, ContactFilter, ContactStore, JobClaims, KeyMaintenance, Mailer,
-    MasterKeyUses, MemberChange, MemberStore, Membership, NO_ACCOUNT_CHAIN, NewInvitation,
-    NewSession, NewUser, PendingEmail, ProfileStore, RateCounters, Sealed, SealedContact,
-    SealedUserField, SecondStepStore, SignInGuardStore, SmsCodeStore, SmsPurpose, SmsSender,
-    StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember,
+    ChainedAuditEvent, Clock, ContactFilter, ContactStore, ErasureLedger, JobClaims,
+    KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore, Membership, NO_ACCOUNT_CHAIN,
+    NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, RateCounters, Sealed,
+    SealedContact, SealedUserField, SecondStepStore, SignInGuardStore, SmsCodeStore, SmsPurpose,
+    SmsSender, StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember,
     StoredSecondStep, StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
 };
 pub use profile::{Me, ProfileChange};
@@ -99,6 +101,8 @@ pub struct AppParts {
     /// `None`: text-message codes are not offered on this instance.
     pub sms: Option<Arc<dyn SmsSender>>,
     pub jobs: Arc<dyn JobClaims>,
+    /// Where erasures are recorded, outside the database (C9).
+    pub erasures: Arc<dyn ErasureLedger>,
     /// Past this age the current master key is overdue for rotation (C2).
     pub max_key_age: time::Duration,
     pub master_keys: Arc<dyn MasterKeys>,
@@ -137,6 +141,7 @@ pub struct App {
     sms_codes: Arc<dyn SmsCodeStore>,
     sms: Option<Arc<dyn SmsSender>>,
     jobs: Arc<dyn JobClaims>,
+    erasures: Arc<dyn ErasureLedger>,
     max_key_age: time::Duration,
     master_keys: Arc<dyn MasterKeys>,
     clock: Arc<dyn Clock>,
@@ -172,6 +177,7 @@ impl App {
             sms_codes: parts.sms_codes,
             sms: parts.sms,
             jobs: parts.jobs,
+            erasures: parts.erasures,
             max_key_age: parts.max_key_age,
             master_keys: parts.master_keys,
             clock: parts.clock,

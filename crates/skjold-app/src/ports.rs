@@ -855,3 +855,11 @@ pub trait SecondStepStore: Send + Sync {
 pub trait Mailer: Send + Sync {
     async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;
 }
+
+/// The erasure ledger (C9): erasures recorded outside the database, so a restore of an
+/// older backup can apply them again.
+#[async_trait]
+pub trait ErasureLedger: Send + Sync {
+    /// Records `erasure` durably; it counts only once this has returned.
+    async fn record(&self, erasure: &crate::Erasure) -> Result<(), StoreFailure>;
+}

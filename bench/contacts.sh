@@ -6,6 +6,9 @@
 #   bench/contacts.sh [seconds per run, default 20]
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/skjold_bench bench/contacts.sh
 #
+# With BENCH_SERVE_ONLY=1 it sets the server up, prints what to load it with and keeps
+# it serving until stopped, for bench/logging.sh.
+#
 # Needs wrk, curl and jq; see bench/lib.sh for the server it starts.
 set -euo pipefail
 
@@ -32,6 +35,16 @@ restricted=$(api "$base/api/v1/sessions" \
 api -o /dev/null -H "Authorization: Bearer $restricted" "$base/api/v1/invitations/$(link_token skji_)/accept" -d '{}'
 
 path="$base/api/v1/accounts/$account/contacts/$contact"
+if [ "${BENCH_SERVE_ONLY:-0}" = 1 ]; then
+    # For bench/logging.sh: name the server and what to load it with, then keep it
+    # serving until this script is stopped.
+    echo "server $server"
+    echo "owner $path $token"
+    echo "restricted $path $restricted"
+    trap 'exit 0' TERM INT
+    wait "$server"
+    exit 0
+fi
 run "owner reads one contact: unmasked, audited; 64 connections" -c64 \
     -H "Authorization: Bearer $token" "$path"
 run "restricted member reads one contact: masked; 64 connections" -c64 \

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use skjold_ops::layer::VaultSlot;
+use skjold_ops::layer::LogOutputs;
 
 use crate::cli::{AuditCommand, BackupCommand, Cli, Command, KeysCommand};
 use crate::config::{DEFAULT_KEY_DIR, ServeConfig};
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
 fn serve_setup(
     file: Option<std::path::PathBuf>,
     settings: Settings,
-) -> anyhow::Result<(ServeConfig, tokio::runtime::Runtime, Arc<VaultSlot>)> {
+) -> anyhow::Result<(ServeConfig, tokio::runtime::Runtime, Arc<LogOutputs>)> {
     let file = Settings::from_file(file.as_deref())?;
     let config = ServeConfig::resolve(settings.over(file))?;
     let slot = telemetry::init(config.log_format, &config.log, &config.logs.redact_fields)?;

@@ -23,10 +23,10 @@ use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
 use crate::embedded::{self, DataDirLock};
 use crate::erasure_ledger::DirLedger;
 use crate::vault::VaultTransit;
-use skjold_ops::layer::VaultSlot;
+use skjold_ops::layer::LogOutputs;
 use skjold_ops::store::LogStore;
 
-pub async fn run(config: ServeConfig, log_slot: &VaultSlot) -> anyhow::Result<()> {
+pub async fn run(config: ServeConfig, log_slot: &Arc<LogOutputs>) -> anyhow::Result<()> {
     // Whole seconds: the time is shown to people and written into key files.
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -44,6 +44,9 @@ pub async fn run(config: ServeConfig, log_slot: &VaultSlot) -> anyhow::Result<()
     check_keyring_environment(&keyring, &config)?;
     let logs = crate::log_vault::start(&config.logs, &config.key_dir, &config.data_dir)?;
     log_slot.attach_vault(logs.vault.sink());
+    // Every request logs a line: from here on standard error is written in batches,
+    // and what is left when `run` returns (also with an error) is written then.
+    let _stderr = log_slot.batch_stderr()?;
 
     let mut lock = lock_embedded(&config)?;
     let database = open_database(&config, &keyring, lock.as_ref()).await?;

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use skjold_ops::layer::{RedactingLayer, StderrFormat, VaultSlot};
+use skjold_ops::layer::{LogOutputs, RedactingLayer, StderrFormat};
 use skjold_ops::redact::Redactor;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
@@ -24,7 +24,7 @@ pub fn init(
     format: LogFormat,
     filter: &str,
     redact_fields: &[String],
-) -> anyhow::Result<Arc<VaultSlot>> {
+) -> anyhow::Result<Arc<LogOutputs>> {
     let filter: Targets = filter
         .parse()
         .map_err(|e| anyhow::anyhow!("log filter {filter:?} is invalid: {e}"))?;

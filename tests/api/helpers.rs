@@ -353,6 +353,19 @@ impl TestApp {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
+    /// The server's output once it holds `needle`: a running server writes its log to
+    /// standard error in batches, a few milliseconds after the fact. Fails after 5 s.
+    pub async fn wait_for_output(&self, needle: &str) -> String {
+        for _ in 0..250 {
+            let out = self.output();
+            if out.contains(needle) {
+                return out;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no {needle:?} in the server's output:\n{}", self.output());
+    }
+
     /// Sends SIGTERM and waits for the process to end. Async, so that this test's client
     /// connections keep running and can answer the server's HTTP/2 GOAWAY while it drains.
     pub async fn stop(&mut self) -> ExitStatus {

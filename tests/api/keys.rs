@@ -270,7 +270,7 @@ on_both_backends! {
         assert_eq!(seen, "1", "{}", app.output());
         let detail = app.db_text("SELECT detail FROM audit_events WHERE action = 'key_age_exceeded'").await;
         assert!(detail.contains("\"key\":\"k1\"") && detail.contains("\"max_days\":90"), "{detail}");
-        assert!(app.output().contains("run skjold keys rotate"), "{}", app.output());
+        app.wait_for_output("run skjold keys rotate").await;
 
         // Another instance (a restart here) within the day records nothing more.
         app.stop().await;

@@ -182,10 +182,6 @@ async fn c2_a_wrong_vault_token_fails_closed_without_showing_it() {
             .await,
         "0"
     );
-    let output = app.output();
-    assert!(
-        output.contains("Vault refused a transit request"),
-        "{output}"
-    );
+    let output = app.wait_for_output("Vault refused a transit request").await;
     assert!(!output.contains("a-wrong-token"), "{output}");
 }

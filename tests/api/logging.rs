@@ -3,18 +3,6 @@
 
 use crate::helpers::{Launch, on_both_backends, spawn_app};
 
-/// Waits briefly for the server's log line of a finished request to appear.
-async fn wait_for_log(app: &crate::helpers::TestApp, needle: &str) -> String {
-    for _ in 0..100 {
-        let out = app.output();
-        if out.contains(needle) {
-            return out;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("no {needle:?} in the server's output:\n{}", app.output());
-}
-
 on_both_backends! {
     async fn asvs_16_2_5_request_logs_carry_the_route_but_no_query_cookie_or_authorization(backend: Backend) {
         let Some(app) = spawn_app(backend).await else { return };
@@ -28,7 +16,7 @@ on_both_backends! {
             .unwrap();
         assert_eq!(response.status(), 200);
         let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
-        let out = wait_for_log(&app, &request_id).await;
+        let out = app.wait_for_output(&request_id).await;
         let line = out.lines().find(|l| l.contains(&request_id)).unwrap();
         assert!(line.contains("route=\"/healthz\""), "{line}");
         assert!(line.contains("status=200"), "{line}");
@@ -48,7 +36,7 @@ on_both_backends! {
 
         let Some(untrusted) = spawn_app(backend).await else { return };
         let id = send(&untrusted).await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned();
-        let out = wait_for_log(&untrusted, &id).await;
+        let out = untrusted.wait_for_output(&id).await;
         let line = out.lines().find(|l| l.contains(&id)).unwrap();
         assert!(line.contains("client_ip=127.0.0.1"), "{line}");
         assert!(!out.contains("203.0.113.7"), "{out}");
@@ -56,7 +44,7 @@ on_both_backends! {
         let Some(launch) = Launch::new(backend).await else { return };
         let trusted = launch.arg("--trusted-proxies").arg("127.0.0.1/32,10.0.0.0/8").start().await;
         let id = send(&trusted).await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned();
-        let out = wait_for_log(&trusted, &id).await;
+        let out = trusted.wait_for_output(&id).await;
         let line = out.lines().find(|l| l.contains(&id)).unwrap();
         assert!(line.contains("client_ip=203.0.113.7"), "{line}");
     }
@@ -65,7 +53,7 @@ on_both_backends! {
         let Some(launch) = Launch::new(backend).await else { return };
         let app = launch.env("SKJOLD_LOG_FORMAT", "json").start().await;
         let id = app.get("/readyz").await.headers()["x-request-id"].to_str().unwrap().to_owned();
-        let out = wait_for_log(&app, &id).await;
+        let out = app.wait_for_output(&id).await;
         let line = out.lines().find(|l| l.contains(&id)).unwrap();
         let event: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(event["span"]["route"], "/readyz", "{event}");

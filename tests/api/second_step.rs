@@ -171,7 +171,7 @@ on_both_backends! {
         // Two reused TOTP codes, five wrong ones, two spent recovery codes: every wrong
         // code against a live challenge (dead challenges are refused before any check).
         assert_eq!(app.db_text(&count("second_step_failed")).await, "9");
-        let log = app.output();
+        let log = app.wait_for_output("second_step_removed").await;
         let security: Vec<&str> = log.lines().filter(|l| l.contains("skjold::security")).collect();
         assert!(security.iter().any(|l| l.contains("second_step_enabled")), "on the security log target: {log}");
         assert!(security.iter().filter(|l| l.contains("second_step_failed")).count() == 9, "{security:?}");

@@ -98,8 +98,8 @@ fn parse_node(text: &str) -> Option<IpAddr> {
         })
 }
 
-/// Middleware: attaches [`ClientIp`] to the request and records it in the request span,
-/// so security events can say where an attempt came from (ASVS 16.2.1).
+/// Middleware: attaches [`ClientIp`] to the request and records it for the request's log
+/// lines, so security events can say where an attempt came from (ASVS 16.2.1).
 pub(crate) async fn attach_client_ip(
     State(proxies): State<TrustedProxies>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -107,7 +107,7 @@ pub(crate) async fn attach_client_ip(
     next: Next,
 ) -> Response {
     let ip = proxies.client_ip(peer.ip(), request.headers());
-    tracing::Span::current().record("client_ip", tracing::field::display(ip));
+    skjold_ops::request_context::record_display("client_ip", ip);
     request.extensions_mut().insert(ClientIp(ip));
     next.run(request).await
 }

@@ -8,11 +8,10 @@ use axum::routing::get;
 use skjold_app::App;
 use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::set_header::SetRequestHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::client_ip::{TrustedProxies, attach_client_ip};
 use crate::problem::not_found;
-use crate::request_span::{make_span, on_response};
+use crate::request_span::log_request;
 use crate::security_headers::with_security_headers;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -39,12 +38,7 @@ pub fn public_router(app: App, proxies: TrustedProxies) -> Router {
         .with_state(app);
     with_security_headers(routes)
         .layer(middleware::from_fn_with_state(proxies, attach_client_ip))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(make_span)
-                .on_request(())
-                .on_response(on_response),
-        )
+        .layer(middleware::from_fn(log_request))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
         .layer(SetRequestHeaderLayer::overriding(
             X_REQUEST_ID,

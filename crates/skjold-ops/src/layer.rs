@@ -1,7 +1,7 @@
 //! The one `tracing` layer that writes logs. It redacts every field of every event and
 //! span as it is recorded, before any output exists, then writes the line to standard
-//! error (human or JSON) and hands the JSON form to the log vault. No other layer
-//! writes, so no sink can see an unredacted value.
+//! error (human or JSON; directly, or in batches while a server runs) and hands the JSON
+//! form to the log vault. No other layer writes, so no sink can see an unredacted value.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -19,6 +19,8 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::redact::{REDACTED, Redactor, redact_text};
+use crate::request_context::{self, ContextValue};
+use crate::stderr::Batched;
 use crate::vault::VaultSink;
 
 /// How lines look on standard error.
@@ -82,10 +84,9 @@ struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
-    /// Records `value()` under the field's name, or `[redacted]` without computing it if
-    /// the name is a secret's.
-    fn put(&mut self, field: &Field, value: impl FnOnce() -> Value) {
-        let name = field.name();
+    /// Records `value()` under `name`, or `[redacted]` without computing it if the name
+    /// is a secret's.
+    fn put(&mut self, name: &'static str, value: impl FnOnce() -> Value) {
         let value = if self.names.is_secret(name) {
             Value::Text(REDACTED.to_owned())
         } else {
@@ -100,31 +101,35 @@ impl Recorder<'_> {
 
 impl Visit for Recorder<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, || Value::Text(redact_text(value)));
+        self.put(field.name(), || Value::Text(redact_text(value)));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.put(field, || Value::Shown(redact_text(&format!("{value:?}"))));
+        self.put(field.name(), || {
+            Value::Shown(redact_text(&format!("{value:?}")))
+        });
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, || Value::Json(value.into()));
+        self.put(field.name(), || Value::Json(value.into()));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, || Value::Json(value.into()));
+        self.put(field.name(), || Value::Json(value.into()));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, || Value::Json(value.into()));
+        self.put(field.name(), || Value::Json(value.into()));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, || Value::Json(value.into()));
+        self.put(field.name(), || Value::Json(value.into()));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.put(field, || Value::Shown(redact_text(&value.to_string())));
+        self.put(field.name(), || {
+            Value::Shown(redact_text(&value.to_string()))
+        });
     }
 }
 
@@ -133,16 +138,17 @@ impl Visit for Recorder<'_> {
 pub struct RedactingLayer {
     names: SecretNames,
     stderr: StderrFormat,
-    vault: Arc<VaultSlot>,
+    outputs: Arc<LogOutputs>,
 }
 
 impl RedactingLayer {
     /// The layer, and the slot its vault is attached to once there is one (the logger
     /// starts before the settings that say where the vault is).
-    pub fn new(redactor: Redactor, stderr: StderrFormat) -> (RedactingLayer, Arc<VaultSlot>) {
-        let vault = Arc::new(VaultSlot {
+    pub fn new(redactor: Redactor, stderr: StderrFormat) -> (RedactingLayer, Arc<LogOutputs>) {
+        let outputs = Arc::new(LogOutputs {
             vault: OnceLock::new(),
             early: Mutex::new(Some(Vec::new())),
+            batched: RwLock::new(None),
         });
         let layer = RedactingLayer {
             names: SecretNames {
@@ -150,21 +156,39 @@ impl RedactingLayer {
                 known: RwLock::new(HashMap::new()),
             },
             stderr,
-            vault: Arc::clone(&vault),
+            outputs: Arc::clone(&outputs),
         };
-        (layer, vault)
+        (layer, outputs)
     }
 }
 
-/// Where the layer finds the log vault.
+/// Where the layer's lines go besides the redaction: the log vault once one is attached,
+/// and standard error, directly or in batches.
 #[derive(Debug)]
-pub struct VaultSlot {
+pub struct LogOutputs {
     vault: OnceLock<VaultSink>,
     /// Lines logged before the vault was attached, handed to it when it is.
     early: Mutex<Option<Vec<(String, OffsetDateTime)>>>,
+    /// While a server runs: standard error written by its own thread.
+    batched: RwLock<Option<Batched>>,
 }
 
-impl VaultSlot {
+/// Standard error is written in batches until this is dropped; then what is left is
+/// written and lines go out one `write` each again.
+#[derive(Debug)]
+pub struct StderrBatching {
+    outputs: Arc<LogOutputs>,
+}
+
+impl Drop for StderrBatching {
+    fn drop(&mut self) {
+        let batched = self.outputs.batched.write().ok().and_then(|mut b| b.take());
+        // Dropping it writes the rest and ends its thread.
+        drop(batched);
+    }
+}
+
+impl LogOutputs {
     /// From now on lines also go to `vault`, starting with those logged so far.
     pub fn attach_vault(&self, vault: VaultSink) {
         let early = self.early.lock().map(|mut e| e.take()).unwrap_or_default();
@@ -172,6 +196,28 @@ impl VaultSlot {
             vault.write(line, at);
         }
         let _ = self.vault.set(vault);
+    }
+
+    /// Batches standard error (see [`crate::stderr`]) until the guard is dropped: for a
+    /// server, whose every request logs a line.
+    pub fn batch_stderr(self: &Arc<Self>) -> std::io::Result<StderrBatching> {
+        let batched = Batched::start()?;
+        if let Ok(mut slot) = self.batched.write() {
+            *slot = Some(batched);
+        }
+        Ok(StderrBatching {
+            outputs: Arc::clone(self),
+        })
+    }
+
+    fn stderr(&self, line: &str) {
+        if let Ok(batched) = self.batched.read()
+            && let Some(batched) = batched.as_ref()
+        {
+            batched.write(line);
+        } else {
+            write_stderr(line);
+        }
     }
 
     /// No vault will come: stop keeping early lines for one.
@@ -233,29 +279,43 @@ where
             fields: &mut fields,
             names: &self.names,
         });
-        let spans: Vec<(&'static str, Fields)> = ctx
-            .event_scope(event)
-            .map(|scope| {
-                scope
-                    .from_root()
-                    .filter_map(|span| {
-                        let extensions = span.extensions();
-                        extensions
-                            .get::<SpanFields>()
-                            .map(|s| (s.name, s.fields.clone()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut spans: Vec<(&'static str, Fields)> = Vec::new();
+        let mut request = Fields::default();
+        let in_request = request_context::for_each(|name, value| {
+            let mut recorder = Recorder {
+                fields: &mut request,
+                names: &self.names,
+            };
+            match value {
+                ContextValue::Text(s) => recorder.put(name, || Value::Text(redact_text(s))),
+                ContextValue::Shown(s) => recorder.put(name, || Value::Shown(redact_text(s))),
+                ContextValue::Number(n) => {
+                    recorder.put(name, || Value::Json(Json::Number(n.clone())))
+                }
+            }
+        });
+        if in_request {
+            spans.push(("request", request));
+        }
+        if let Some(scope) = ctx.event_scope(event) {
+            spans.extend(scope.from_root().filter_map(|span| {
+                let extensions = span.extensions();
+                extensions
+                    .get::<SpanFields>()
+                    .map(|s| (s.name, s.fields.clone()))
+            }));
+        }
         let meta = event.metadata();
         let timestamp = at.format(&Rfc3339).unwrap_or_default();
         let json = json_line(&timestamp, meta, &fields, &spans);
         match self.stderr {
-            StderrFormat::Json => write_stderr(&json),
-            StderrFormat::Human => write_stderr(&human_line(&timestamp, meta, &fields, &spans)),
+            StderrFormat::Json => self.outputs.stderr(&json),
+            StderrFormat::Human => self
+                .outputs
+                .stderr(&human_line(&timestamp, meta, &fields, &spans)),
             StderrFormat::Off => {}
         }
-        self.vault.write(json, at);
+        self.outputs.write(json, at);
     }
 }
 

@@ -252,24 +252,37 @@ fn megabytes(bytes: u64) -> String {
 
 /// Every manifest in the store, oldest first.
 fn manifests(store: &Path) -> anyhow::Result<Vec<Manifest>> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(store)
+    let mut found: Vec<Manifest> = json_files(store, ".manifest.json", "a backup manifest")
         .with_context(|| format!("cannot read the backup store {}", store.display()))?
-    {
+        .into_iter()
+        .map(|(_, manifest)| manifest)
+        .collect();
+    found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(found)
+}
+
+/// Every file of `dir` whose name ends with `suffix`, parsed as JSON (`what` names it in
+/// an error). Temporary files (`.<name>.partial`) are not among them.
+pub(crate) fn json_files<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    suffix: &str,
+    what: &str,
+) -> anyhow::Result<Vec<(PathBuf, T)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let is_manifest = path
+        let wanted = path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(".manifest.json") && !n.starts_with('.'));
-        if is_manifest {
-            let text = std::fs::read_to_string(&path)?;
-            found.push(
-                serde_json::from_str::<Manifest>(&text)
-                    .with_context(|| format!("{} is not a backup manifest", path.display()))?,
-            );
+            .is_some_and(|n| n.ends_with(suffix) && !n.starts_with('.'));
+        if wanted {
+            let text =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let parsed = serde_json::from_slice(&text)
+                .with_context(|| format!("{} is not {what}", path.display()))?;
+            found.push((path, parsed));
         }
     }
-    found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     Ok(found)
 }
 

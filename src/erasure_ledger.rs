@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use skjold_app::{ErasedSubject, Erasure, ErasureLedger, StoreFailure};
 use time::OffsetDateTime;
 
-use crate::backups::write_whole;
+use crate::backups::{json_files, write_whole};
 
 /// The ledger's directory inside the backup store.
 pub const LEDGER_DIR: &str = "erasures";
@@ -86,29 +86,12 @@ impl DirLedger {
     }
 
     fn entries(&self) -> anyhow::Result<Vec<(PathBuf, Entry)>> {
-        let listing = match std::fs::read_dir(&self.dir) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            listing => listing.with_context(|| {
-                format!("cannot read the erasure ledger {}", self.dir.display())
-            })?,
-        };
-        let mut entries = Vec::new();
-        for item in listing {
-            let path = item?.path();
-            let is_entry = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".json") && !n.starts_with('.'));
-            if is_entry {
-                let text = std::fs::read(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                let entry = serde_json::from_slice(&text).with_context(|| {
-                    format!("{} is not an erasure ledger entry", path.display())
-                })?;
-                entries.push((path, entry));
-            }
+        // No erasure yet: no directory.
+        if !self.dir.exists() {
+            return Ok(Vec::new());
         }
-        Ok(entries)
+        json_files(&self.dir, ".json", "an erasure ledger entry")
+            .with_context(|| format!("cannot read the erasure ledger {}", self.dir.display()))
     }
 }
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use skjold_app::{App, ErasureOutcome};
+use skjold_app::{App, Erasure, ErasureOutcome};
 use skjold_crypto::Keyring;
 use skjold_domain::Environment;
 use skjold_ops::backup::{ArchiveReader, ArchiveWriter, Header, Manifest, sha256_of};
@@ -511,6 +511,11 @@ pub async fn restore(
     let keyring = Arc::new(Keyring::open(&config.key_dir)?);
     check_keyring_environment(&keyring, config)?;
     let (manifest, archive) = open_backup(config, id, identity)?;
+    // Read before anything is written: a ledger that cannot be read stops the restore
+    // with the target untouched, instead of after the erased rows are back.
+    let erasures = DirLedger::in_store(&config.backups.store)
+        .since(manifest.created_at)
+        .context("the erasure ledger cannot be read, so the erasures since the backup could not be applied again; nothing was restored")?;
     let here = config.environment.as_str();
     if manifest.environment != here && !options.allow_other_environment {
         bail!(
@@ -550,7 +555,8 @@ pub async fn restore(
     if manifest.environment != here {
         database.reclaim_environment(config.environment).await?;
     }
-    let erased = apply_erasure_ledger(config, &keyring, &database, &manifest, options).await;
+    let erased =
+        apply_erasure_ledger(config, &keyring, &database, &manifest, &erasures, options).await;
     database.close().await;
     tracing::info!(
         target: "skjold::audit",
@@ -588,14 +594,11 @@ async fn apply_erasure_ledger(
     keyring: &Arc<Keyring>,
     database: &Database,
     manifest: &Manifest,
+    erasures: &[Erasure],
     options: RestoreOptions,
 ) -> anyhow::Result<(usize, ErasureOutcome)> {
-    let store = open_store(config, false)?;
-    let erasures = DirLedger::in_store(&store)
-        .since(manifest.created_at)
-        .context("the erasure ledger cannot be read, so erasures since the backup cannot be applied again: the restored database must not serve until they are")?;
     let app = build_app(config, keyring, database, NO_LINKS.to_owned())?;
-    let outcome = app.apply_erasures(&erasures, options.keep_erased).await?;
+    let outcome = app.apply_erasures(erasures, options.keep_erased).await?;
     tracing::info!(
         target: "skjold::audit",
         event = if options.keep_erased { "erasures_kept" } else { "erasures_reapplied" },

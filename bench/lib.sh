@@ -33,12 +33,17 @@ server_pin=() client_pin=()
 if [ "${BENCH_PIN:-0}" = 1 ] && type -P taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     server_pin=(taskset -c 0) client_pin=(taskset -c 1)
 fi
-(cd "$work" && exec "${server_pin[@]}" "$binary" serve --listen 127.0.0.1:0 --redirect-listen 127.0.0.1:0 \
+# BENCH_SERVER_WRAPPER runs the server under another program (bench/logging_instructions.sh
+# counts its instructions under valgrind): words, split as the shell splits them.
+read -r -a server_wrapper <<<"${BENCH_SERVER_WRAPPER:-}"
+(cd "$work" && exec "${server_pin[@]}" "${server_wrapper[@]}" "$binary" serve --listen 127.0.0.1:0 --redirect-listen 127.0.0.1:0 \
     --metrics-listen 127.0.0.1:0 --trusted-proxies 127.0.0.1/32 "${database[@]}" \
     ${BENCH_SERVE_ARGS:-} >out.log 2>&1) &
 server=$!
-for _ in $(seq 100); do
+# Up to two minutes: under valgrind the server starts slowly.
+for _ in $(seq 1200); do
     grep -q '^skjold: serving https://' "$work/out.log" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || break
     sleep 0.1
 done
 https=$(sed -n 's|^skjold: serving https://||p' "$work/out.log")

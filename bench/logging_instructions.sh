@@ -25,6 +25,10 @@ for tool in valgrind callgrind_control curl; do
 done
 
 scratch=$(mktemp -d)
+# BENCH_CALLGRIND_DIR keeps callgrind's files there, to see where the instructions go
+# (callgrind_annotate --inclusive=yes <file>).
+dumps=${BENCH_CALLGRIND_DIR:-$scratch}
+mkdir -p "$dumps"
 helpers=()
 cleanup() {
     for pid in "${helpers[@]}"; do
@@ -37,7 +41,7 @@ trap cleanup EXIT
 # start MODE ARGS: a server set up by bench/contacts.sh, under callgrind.
 start() {
     BENCH_SERVE_ONLY=1 BENCH_SERVE_ARGS="$2" \
-        BENCH_SERVER_WRAPPER="valgrind --tool=callgrind --callgrind-out-file=$scratch/$1.callgrind" \
+        BENCH_SERVER_WRAPPER="valgrind --tool=callgrind --callgrind-out-file=$dumps/$1.callgrind" \
         bench/contacts.sh >"$scratch/$1.out" 2>&1 &
     helpers+=($!)
 }
@@ -79,7 +83,7 @@ count() {
     callgrind_control --dump="$1-$2" "$pid" >/dev/null 2>&1
     # The dump is written by the server's next scheduled thread switch: wait for it.
     for _ in $(seq 600); do
-        dump=$(grep -l "^desc: Trigger: dump $1-$2\$" "$scratch/$1.callgrind"* 2>/dev/null | head -1 || true)
+        dump=$(grep -l "^desc: Trigger: dump $1-$2\$" "$dumps/$1.callgrind"* 2>/dev/null | head -1 || true)
         [ -n "$dump" ] && grep -q '^totals:' "$dump" && break
         sleep 0.2
     done

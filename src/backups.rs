@@ -4,14 +4,13 @@
 //! A backup is a consistent copy of every row (one read transaction on either backend,
 //! taken while the server keeps serving; see `skjold_store::snapshot` for why a logical
 //! copy rather than `pg_dump` or a file copy), compressed and encrypted to the backup
-//! recipients by `skjold_ops::backup`. The store is a directory: `<id>.backup` and
-//! `<id>.manifest.json`, each written to a temporary name, fsynced and renamed, so a
-//! crash never leaves half a backup under a backup's name.
+//! recipients by `skjold_ops::backup`. The store (`crate::backup_store`: a directory or
+//! object storage) holds `<id>.backup` and `<id>.manifest.json`, each written whole, so
+//! a crash never leaves half a backup under a backup's name.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, IsTerminal, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, IsTerminal, Write};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,13 +23,13 @@ use skjold_ops::identity::{Identity, identities_from};
 use skjold_store::{Database, Record, RecordSink, SqliteTarget};
 use time::OffsetDateTime;
 
+use crate::backup_store::BackupStore;
 use crate::config::{DatabaseConfig, ServeConfig};
-use crate::erasure_ledger::DirLedger;
+use crate::erasure_ledger::Ledger;
 use crate::keys::NO_LINKS;
 use crate::log_vault::dev_recipient;
 use crate::serve::{
-    build_app, check_keyring_environment, create_data_dir, create_private_dir, lock_embedded,
-    open_database,
+    build_app, check_keyring_environment, create_data_dir, lock_embedded, open_database,
 };
 
 /// The identity generated for development and test, in the key directory.
@@ -85,43 +84,13 @@ pub(crate) fn new_id(at: OffsetDateTime) -> anyhow::Result<String> {
     ))
 }
 
-/// Writes `name` in `dir` whole or not at all: a temporary file, fsynced, renamed.
-pub(crate) fn write_whole(
-    dir: &Path,
-    name: &str,
-    write: impl FnOnce(BufWriter<File>) -> anyhow::Result<BufWriter<File>>,
-) -> anyhow::Result<()> {
-    let temporary = dir.join(format!(".{name}.partial"));
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&temporary)
-        .with_context(|| format!("cannot create {}", temporary.display()))?;
-    let result = write(BufWriter::new(file)).and_then(|writer| {
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, dir.join(name))?;
-        File::open(dir)?.sync_all()?;
-        Ok(())
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+/// The backup store; with `create` it need not exist yet.
+fn open_store(config: &ServeConfig, create: bool) -> anyhow::Result<Arc<BackupStore>> {
+    let store = BackupStore::new(&config.backups.store)?;
+    if !create {
+        store.require()?;
     }
-    result
-}
-
-fn open_store(config: &ServeConfig, create: bool) -> anyhow::Result<PathBuf> {
-    let dir = config.backups.store.clone();
-    if create {
-        create_private_dir(&dir, "the backup store")?;
-    } else if !dir.is_dir() {
-        bail!(
-            "there is no backup store at {}; give --backup-store",
-            dir.display()
-        );
-    }
-    Ok(dir)
+    Ok(Arc::new(store))
 }
 
 /// `skjold backup create`.
@@ -181,7 +150,7 @@ async fn take(
     };
     let name = Manifest::archive_name_of(&header.id);
     let mut sealed = None;
-    write_whole(&store, &name, |file| {
+    store.write_archive(&name, |file| {
         let mut progress = Progress {
             archive: ArchiveWriter::new(file, &header, &recipients)?,
             rows: 0,
@@ -214,15 +183,9 @@ async fn take(
         key_ids: keyring.list().map(|k| k.id.to_string()).collect(),
         skjold_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    write_whole(
-        &store,
-        &Manifest::manifest_name(&manifest.id),
-        |mut file| {
-            serde_json::to_writer_pretty(&mut file, &manifest)?;
-            file.write_all(b"\n")?;
-            Ok(file)
-        },
-    )?;
+    let mut written = serde_json::to_vec_pretty(&manifest)?;
+    written.push(b'\n');
+    store.write(None, &Manifest::manifest_name(&manifest.id), &written)?;
     let seconds = started.elapsed().as_secs_f64();
     tracing::info!(
         target: "skjold::audit",
@@ -242,7 +205,7 @@ async fn take(
         megabytes(manifest.archive_bytes),
         megabytes((manifest.plain_bytes as f64 / seconds.max(1e-6)) as u64),
     )?;
-    writeln!(out, "stored in {}", store.join(&name).display())?;
+    writeln!(out, "stored in {}", store.locate(None, &name))?;
     Ok(manifest)
 }
 
@@ -251,38 +214,14 @@ fn megabytes(bytes: u64) -> String {
 }
 
 /// Every manifest in the store, oldest first.
-fn manifests(store: &Path) -> anyhow::Result<Vec<Manifest>> {
-    let mut found: Vec<Manifest> = json_files(store, ".manifest.json", "a backup manifest")
-        .with_context(|| format!("cannot read the backup store {}", store.display()))?
+fn manifests(store: &BackupStore) -> anyhow::Result<Vec<Manifest>> {
+    let mut found: Vec<Manifest> = store
+        .json_objects(None, ".manifest.json", "a backup manifest")
+        .with_context(|| format!("cannot read the backup store {store}"))?
         .into_iter()
         .map(|(_, manifest)| manifest)
         .collect();
     found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-    Ok(found)
-}
-
-/// Every file of `dir` whose name ends with `suffix`, parsed as JSON (`what` names it in
-/// an error). Temporary files (`.<name>.partial`) are not among them.
-pub(crate) fn json_files<T: serde::de::DeserializeOwned>(
-    dir: &Path,
-    suffix: &str,
-    what: &str,
-) -> anyhow::Result<Vec<(PathBuf, T)>> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let wanted = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(suffix) && !n.starts_with('.'));
-        if wanted {
-            let text =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let parsed = serde_json::from_slice(&text)
-                .with_context(|| format!("{} is not {what}", path.display()))?;
-            found.push((path, parsed));
-        }
-    }
     Ok(found)
 }
 
@@ -291,7 +230,7 @@ pub fn list(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
     let store = open_store(config, false)?;
     let all = manifests(&store)?;
     if all.is_empty() {
-        writeln!(out, "no backups in {}", store.display())?;
+        writeln!(out, "no backups in {store}")?;
     }
     for m in all {
         writeln!(
@@ -325,8 +264,8 @@ pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
             .iter()
             .find(|m| m.id == *id)
             .context("listed a moment ago")?;
-        remove_if_present(&store.join(manifest.archive_name()))?;
-        remove_if_present(&store.join(Manifest::manifest_name(id)))?;
+        store.delete(None, &manifest.archive_name())?;
+        store.delete(None, &Manifest::manifest_name(id))?;
         tracing::info!(
             target: "skjold::audit",
             event = "backup_deleted",
@@ -335,7 +274,6 @@ pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
         );
         writeln!(out, "deleted backup {id}")?;
     }
-    File::open(&store)?.sync_all()?;
     writeln!(
         out,
         "{} backups deleted, {} kept",
@@ -350,7 +288,7 @@ pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
         .map(|m| m.created_at)
         .min()
         .unwrap_or_else(|| now(config));
-    let forgotten = DirLedger::in_store(&store).prune(before)?;
+    let forgotten = Ledger::in_store(store).prune(before)?;
     if forgotten > 0 {
         tracing::info!(
             target: "skjold::audit",
@@ -366,31 +304,22 @@ pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn remove_if_present(path: &Path) -> anyhow::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot delete {}", path.display()))
-        }
-        _ => Ok(()),
-    }
-}
-
 /// The manifest of `id` and its archive, opened with `identity` after the archive's
 /// size and hash were checked against the manifest.
 fn open_backup(
     config: &ServeConfig,
+    store: &BackupStore,
     id: &str,
     identity: Option<&Path>,
 ) -> anyhow::Result<(Manifest, ArchiveReader<BufReader<File>>)> {
-    let store = open_store(config, false)?;
-    let manifest = manifests(&store)?
+    let manifest = manifests(store)?
         .into_iter()
         .find(|m| m.id == id)
-        .with_context(|| format!("there is no backup {id} in {}", store.display()))?;
-    let path = store.join(manifest.archive_name());
-    let (sha256, bytes) = sha256_of(BufReader::new(
-        File::open(&path).with_context(|| format!("cannot open {}", path.display()))?,
-    ))?;
+        .with_context(|| format!("there is no backup {id} in {store}"))?;
+    // From object storage, a download; the reader keeps its file open after the
+    // download's directory is removed at the end of this function.
+    let fetched = store.fetch(&manifest.archive_name())?;
+    let (sha256, bytes) = sha256_of(fetched.open()?)?;
     if bytes != manifest.archive_bytes || sha256 != manifest.archive_sha256 {
         bail!(
             "backup {id} is damaged: its archive does not have the size and SHA-256 its \
@@ -398,7 +327,7 @@ fn open_backup(
         );
     }
     let identities = backup_identities(config, identity)?;
-    let archive = ArchiveReader::open(BufReader::new(File::open(&path)?), &identities)
+    let archive = ArchiveReader::open(fetched.open()?, &identities)
         .with_context(|| format!("cannot open backup {id}"))?;
     let header = &archive.header;
     if header.id != manifest.id
@@ -469,7 +398,8 @@ pub async fn verify(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let keyring = Keyring::open(&config.key_dir)?;
-    let (manifest, archive) = open_backup(config, id, identity)?;
+    let store = open_store(config, false)?;
+    let (manifest, archive) = open_backup(config, &store, id, identity)?;
     let loaded = load_into_scratch(&keyring, archive)
         .await
         .with_context(|| format!("backup {id} does not restore"))?;
@@ -510,10 +440,11 @@ pub async fn restore(
 ) -> anyhow::Result<()> {
     let keyring = Arc::new(Keyring::open(&config.key_dir)?);
     check_keyring_environment(&keyring, config)?;
-    let (manifest, archive) = open_backup(config, id, identity)?;
+    let store = open_store(config, false)?;
+    let (manifest, archive) = open_backup(config, &store, id, identity)?;
     // Read before anything is written: a ledger that cannot be read stops the restore
     // with the target untouched, instead of after the erased rows are back.
-    let erasures = DirLedger::in_store(&config.backups.store)
+    let erasures = Ledger::in_store(store)
         .since(manifest.created_at)
         .context("the erasure ledger cannot be read, so the erasures since the backup could not be applied again; nothing was restored")?;
     let here = config.environment.as_str();
@@ -647,7 +578,8 @@ impl Schedule {
             Ok(false) => {}
             Err(error) => tracing::error!(%error, "claiming the scheduled backup failed"),
         }
-        let newest = manifests(&config.backups.store)
+        let newest = open_store(config, true)
+            .and_then(|store| manifests(&store))
             .ok()
             .and_then(|all| all.last().map(|m| m.created_at));
         if let Err(error) = app

@@ -15,6 +15,7 @@ use skjold_ops::backup_retention::{BackupPolicy, CEILING_DAYS, FLOOR_DAYS};
 use crate::log_vault::LogVaultConfig;
 
 use crate::settings::{KmsKind, LogFormat, MailerKind, Settings, SmsProviderKind, SmtpTls};
+use crate::stores::{StoreConfig, StoreLocation};
 
 /// Where the database lives.
 #[derive(Debug, Clone)]
@@ -73,7 +74,7 @@ pub struct ServeConfig {
 /// Where backups go and who can read them (C9).
 #[derive(Debug, Clone)]
 pub struct BackupConfig {
-    pub store: PathBuf,
+    pub store: StoreConfig,
     /// `None`: the development identity's recipient (refused in production).
     pub recipients: Option<Vec<String>>,
     pub policy: BackupPolicy,
@@ -154,6 +155,11 @@ impl ServeConfig {
             .clone()
             .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
         let logs = LogVaultConfig::resolve(&s, environment, &data_dir)?;
+        let backup_store = StoreConfig::resolve(
+            StoreLocation::of_backups(&s),
+            DEFAULT_BACKUP_STORE.into(),
+            "backup_store",
+        )?;
         let sms = sms_config(&s, environment)?;
         let listen = s.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8443)));
         let redirect_listen = s
@@ -269,9 +275,7 @@ impl ServeConfig {
             logs,
             audit_retention: audit_retention(s.audit_retention_days)?,
             backups: BackupConfig {
-                store: s
-                    .backup_store
-                    .unwrap_or_else(|| DEFAULT_BACKUP_STORE.into()),
+                store: backup_store,
                 recipients: match s.backup_recipients.filter(|r| !r.is_empty()) {
                     Some(list) => {
                         skjold_ops::identity::recipients_from(&list)?;
@@ -743,7 +747,7 @@ mod tests {
         );
         assert!(matches!(
             &development.logs.store,
-            crate::log_vault::LogStoreConfig::Directory(dir) if dir == std::path::Path::new("skjold-data/logs")
+            crate::stores::StoreConfig::Directory(dir) if dir == std::path::Path::new("skjold-data/logs")
         ));
         let err = resolve(Settings {
             log_store: Some("azure://logs".into()),

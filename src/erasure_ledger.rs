@@ -1,10 +1,9 @@
-//! The erasure ledger on disk (C9): `erasures/` in the backup store, one small JSON file
-//! per erasure (`{"at": …, "subject": <keyed hash>}`), written whole (temporary name,
-//! fsync, rename). It lives beside the backups it corrects, off the database, so a
-//! restore that has the backups has the ledger too; one file an entry carries over to
-//! object stores, which cannot append.
+//! The erasure ledger (C9): `erasures/` in the backup store, one small JSON object per
+//! erasure (`{"at": …, "subject": <keyed hash>}`), each written whole. It lives beside
+//! the backups it corrects, off the database, so a restore that has the backups has the
+//! ledger too; one object an entry suits object stores, which cannot append.
 
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -12,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use skjold_app::{ErasedSubject, Erasure, ErasureLedger, StoreFailure};
 use time::OffsetDateTime;
 
-use crate::backups::{json_files, write_whole};
+use crate::backup_store::BackupStore;
 
-/// The ledger's directory inside the backup store.
+/// The ledger's folder inside the backup store.
 pub const LEDGER_DIR: &str = "erasures";
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -24,42 +23,39 @@ struct Entry {
     subject: String,
 }
 
-/// The ledger in the backup store `store`.
+/// The ledger in a backup store.
 #[derive(Debug, Clone)]
-pub struct DirLedger {
-    dir: PathBuf,
+pub struct Ledger {
+    store: Arc<BackupStore>,
 }
 
-impl DirLedger {
-    pub fn in_store(store: &Path) -> DirLedger {
-        DirLedger {
-            dir: store.join(LEDGER_DIR),
-        }
+impl Ledger {
+    pub fn in_store(store: Arc<BackupStore>) -> Ledger {
+        Ledger { store }
     }
 
     fn append(&self, erasure: &Erasure) -> anyhow::Result<()> {
-        crate::serve::create_private_dir(&self.dir, "the erasure ledger")?;
         let at = erasure.at;
         let name = format!("{}-{}.json", crate::backups::new_id(at)?, at.nanosecond());
         let entry = Entry {
             at,
             subject: erasure.subject.to_string(),
         };
-        write_whole(&self.dir, &name, |mut file| {
-            serde_json::to_writer(&mut file, &entry)?;
-            Ok(file)
-        })
+        self.store
+            .write(Some(LEDGER_DIR), &name, &serde_json::to_vec(&entry)?)
     }
 
     /// Every erasure recorded at or after `since`, oldest first. An entry that does not
     /// parse is an error: a restore must not skip an erasure it cannot read.
     pub fn since(&self, since: OffsetDateTime) -> anyhow::Result<Vec<Erasure>> {
         let mut found = Vec::new();
-        for (path, entry) in self.entries()? {
-            let subject: ErasedSubject = entry
-                .subject
-                .parse()
-                .with_context(|| format!("{} is not an erasure ledger entry", path.display()))?;
+        for (name, entry) in self.entries()? {
+            let subject: ErasedSubject = entry.subject.parse().with_context(|| {
+                format!(
+                    "{} is not an erasure ledger entry",
+                    self.store.locate(Some(LEDGER_DIR), &name)
+                )
+            })?;
             if entry.at >= since {
                 found.push(Erasure {
                     subject,
@@ -75,28 +71,29 @@ impl DirLedger {
     /// so no restore needs them. How many.
     pub fn prune(&self, before: OffsetDateTime) -> anyhow::Result<usize> {
         let mut deleted = 0;
-        for (path, entry) in self.entries()? {
+        for (name, entry) in self.entries()? {
             if entry.at < before {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("cannot delete {}", path.display()))?;
+                self.store.delete(Some(LEDGER_DIR), &name)?;
                 deleted += 1;
             }
         }
         Ok(deleted)
     }
 
-    fn entries(&self) -> anyhow::Result<Vec<(PathBuf, Entry)>> {
-        // No erasure yet: no directory.
-        if !self.dir.exists() {
-            return Ok(Vec::new());
-        }
-        json_files(&self.dir, ".json", "an erasure ledger entry")
-            .with_context(|| format!("cannot read the erasure ledger {}", self.dir.display()))
+    fn entries(&self) -> anyhow::Result<Vec<(String, Entry)>> {
+        self.store
+            .json_objects(Some(LEDGER_DIR), ".json", "an erasure ledger entry")
+            .with_context(|| {
+                format!(
+                    "cannot read the erasure ledger {}",
+                    self.store.locate(None, LEDGER_DIR)
+                )
+            })
     }
 }
 
 #[async_trait]
-impl ErasureLedger for DirLedger {
+impl ErasureLedger for Ledger {
     async fn record(&self, erasure: &Erasure) -> Result<(), StoreFailure> {
         let ledger = self.clone();
         let erasure = erasure.clone();
@@ -121,7 +118,7 @@ mod tests {
     #[test]
     fn the_ledger_gives_back_what_came_since_and_forgets_only_what_is_older() {
         let store = tempfile::tempdir().unwrap();
-        let ledger = DirLedger::in_store(store.path());
+        let ledger = Ledger::in_store(Arc::new(BackupStore::Directory(store.path().to_owned())));
         assert_eq!(ledger.since(OffsetDateTime::UNIX_EPOCH).unwrap(), []);
         for (byte, at) in [(1, 100), (2, 200), (3, 300)] {
             ledger.append(&erasure(byte, at)).unwrap();

@@ -3,19 +3,19 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use skjold_domain::Environment;
 use skjold_ops::identity::{Recipient, new_identity_file, recipients_from};
-use skjold_ops::remote_store::{AzureSettings, ObjectLogStore, S3Settings};
 use skjold_ops::retention::MAX_RETENTION;
-use skjold_ops::store::{DirStore, LogStore};
+use skjold_ops::store::LogStore;
 use skjold_ops::vault::{Vault, VaultSettings};
 
 use crate::settings::Settings;
+use crate::stores::{StoreConfig, StoreLocation};
 
 /// The identity generated for development and test, in the key directory.
 pub const DEV_IDENTITY: &str = "log-operator.identity";
@@ -25,7 +25,7 @@ const INSTANCE_FILE: &str = "instance-id";
 /// The resolved log vault settings.
 #[derive(Debug, Clone)]
 pub struct LogVaultConfig {
-    pub store: LogStoreConfig,
+    pub store: StoreConfig,
     /// `None`: the development identity's recipient.
     pub recipients: Option<Vec<String>>,
     pub retention: time::Duration,
@@ -57,7 +57,11 @@ impl LogVaultConfig {
             None => {}
         }
         Ok(LogVaultConfig {
-            store: LogStoreConfig::resolve(StoreLocation::of_logs(s), data_dir)?,
+            store: StoreConfig::resolve(
+                StoreLocation::of_logs(s),
+                data_dir.join("logs"),
+                "log_store",
+            )?,
             recipients,
             retention: retention(s.log_retention_days)?,
             redact_fields: s.log_redact_fields.clone().unwrap_or_default(),
@@ -116,7 +120,7 @@ pub fn start(
             (id, Some(lock))
         }
     };
-    let store = config.store.open(true)?;
+    let store = config.store.open_log_store(true)?;
     let vault = Vault::start(
         Arc::clone(&store),
         VaultSettings {
@@ -220,120 +224,4 @@ fn random_hex() -> anyhow::Result<String> {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Where log segments are kept.
-#[derive(Debug, Clone)]
-pub enum LogStoreConfig {
-    Directory(PathBuf),
-    Azure(AzureSettings),
-    S3(S3Settings),
-}
-
-/// The settings that say where a store is, as the user gave them.
-#[derive(Debug, Clone, Default)]
-pub struct StoreLocation {
-    /// A directory, `azure://<container>` or `s3://<bucket>`.
-    pub location: Option<PathBuf>,
-    /// Azure: the storage account's name; S3: the access key id.
-    pub account: Option<String>,
-    /// A file holding the Azure account's access key or the S3 secret access key.
-    pub key_file: Option<PathBuf>,
-    pub endpoint: Option<String>,
-    /// S3 only.
-    pub region: Option<String>,
-}
-
-impl StoreLocation {
-    /// The log store's settings.
-    pub fn of_logs(s: &Settings) -> StoreLocation {
-        StoreLocation {
-            location: s.log_store.clone(),
-            account: s.log_store_account.clone(),
-            key_file: s.log_store_key_file.clone(),
-            endpoint: s.log_store_endpoint.clone(),
-            region: s.log_store_region.clone(),
-        }
-    }
-}
-
-/// The S3 region when none is given: the one S3-compatible services accept by default.
-const DEFAULT_S3_REGION: &str = "us-east-1";
-
-impl LogStoreConfig {
-    /// A directory (by default `<data dir>/logs`), or object storage with its account
-    /// settings; settings that belong to another kind of store are refused, not ignored.
-    pub fn resolve(given: StoreLocation, data_dir: &Path) -> anyhow::Result<LogStoreConfig> {
-        let location = given.location.unwrap_or_else(|| data_dir.join("logs"));
-        let text = location.to_str().unwrap_or_default();
-        let (azure, s3) = (text.strip_prefix("azure://"), text.strip_prefix("s3://"));
-        if azure.is_none() && s3.is_none() {
-            if given.account.is_some() || given.key_file.is_some() || given.endpoint.is_some() {
-                bail!(
-                    "log_store_account, log_store_key_file and log_store_endpoint need an azure:// or s3:// log_store"
-                );
-            }
-            if given.region.is_some() {
-                bail!("log_store_region needs an s3:// log_store");
-            }
-            return Ok(LogStoreConfig::Directory(location));
-        }
-        let (Some(account), Some(key_file)) = (given.account, given.key_file) else {
-            bail!(
-                "an {} log_store needs log_store_account and log_store_key_file ({})",
-                if azure.is_some() { "azure://" } else { "s3://" },
-                if azure.is_some() {
-                    "the storage account, and a file holding its access key"
-                } else {
-                    "the access key id, and a file holding the secret access key"
-                },
-            );
-        };
-        let key = std::fs::read_to_string(&key_file).with_context(|| {
-            format!("cannot read the log store key file {}", key_file.display())
-        })?;
-        if let Some(container) = azure {
-            if given.region.is_some() {
-                bail!("log_store_region needs an s3:// log_store");
-            }
-            return Ok(LogStoreConfig::Azure(AzureSettings {
-                account,
-                container: container.trim_end_matches('/').to_owned(),
-                access_key: key.into(),
-                endpoint: given.endpoint,
-            }));
-        }
-        Ok(LogStoreConfig::S3(S3Settings {
-            bucket: s3.unwrap_or_default().trim_end_matches('/').to_owned(),
-            region: given.region.unwrap_or_else(|| DEFAULT_S3_REGION.to_owned()),
-            access_key_id: account,
-            secret_access_key: key.into(),
-            endpoint: given.endpoint,
-        }))
-    }
-
-    /// The store; a directory is created first if `create`.
-    pub fn open(&self, create: bool) -> anyhow::Result<Arc<dyn LogStore>> {
-        match self {
-            LogStoreConfig::Directory(dir) => {
-                if create {
-                    std::fs::DirBuilder::new()
-                        .recursive(true)
-                        .mode(0o700)
-                        .create(dir)
-                        .with_context(|| {
-                            format!("cannot create the log store {}", dir.display())
-                        })?;
-                } else if !dir.is_dir() {
-                    bail!(
-                        "there is no log store at {}; give --log-store or --data-dir",
-                        dir.display()
-                    );
-                }
-                Ok(Arc::new(DirStore::new(dir)))
-            }
-            LogStoreConfig::Azure(settings) => Ok(Arc::new(ObjectLogStore::azure(settings)?)),
-            LogStoreConfig::S3(settings) => Ok(Arc::new(ObjectLogStore::s3(settings)?)),
-        }
-    }
 }

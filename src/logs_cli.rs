@@ -14,8 +14,9 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{LineFilterArgs, LogPlace, LogsCommand};
 use crate::config::{DEFAULT_DATA_DIR, DEFAULT_KEY_DIR};
-use crate::log_vault::{DEV_IDENTITY, LogStoreConfig, StoreLocation, retention, write_private};
+use crate::log_vault::{DEV_IDENTITY, retention, write_private};
 use crate::settings::Settings;
+use crate::stores::{StoreConfig, StoreLocation};
 
 /// What one `skjold logs` command needs to know of the settings.
 struct Place {
@@ -39,9 +40,9 @@ fn place(p: &LogPlace) -> anyhow::Result<Place> {
         endpoint: p.log_store_endpoint.clone().or(from_file.endpoint),
         region: p.log_store_region.clone().or(from_file.region),
     };
-    let store = LogStoreConfig::resolve(given, &data_dir)?;
+    let store = StoreConfig::resolve(given, data_dir.join("logs"), "log_store")?;
     Ok(Place {
-        store: store.open(false)?,
+        store: store.open_log_store(false)?,
         key_dir: p
             .key_dir
             .clone()

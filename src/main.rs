@@ -3,6 +3,7 @@
 
 mod alerts;
 mod audit_cli;
+mod backup_store;
 mod backups;
 mod cli;
 mod clock;
@@ -18,6 +19,7 @@ mod outbound;
 mod serve;
 mod settings;
 mod sms;
+mod stores;
 mod telemetry;
 mod vault;
 

@@ -19,9 +19,10 @@ use skjold_store::{Database, PostgresTarget};
 use time::OffsetDateTime;
 
 use crate::alerts::Alerts;
+use crate::backup_store::BackupStore;
 use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
 use crate::embedded::{self, DataDirLock};
-use crate::erasure_ledger::DirLedger;
+use crate::erasure_ledger::Ledger;
 use crate::vault::VaultTransit;
 use skjold_ops::layer::LogOutputs;
 use skjold_ops::store::LogStore;
@@ -179,7 +180,9 @@ pub(crate) fn build_app(
         policy: config.password_policy,
         sessions: config.sessions,
         jobs: Arc::new(database.clone()),
-        erasures: Arc::new(DirLedger::in_store(&config.backups.store)),
+        erasures: Arc::new(Ledger::in_store(Arc::new(BackupStore::new(
+            &config.backups.store,
+        )?))),
         max_key_age: config.max_key_age,
     }))
 }

@@ -289,10 +289,30 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
     pub audit_retention_days: Option<u32>,
 
-    /// Where encrypted backups go: a directory, best on another disk or host than the
-    /// data directory [default: ./skjold-backups]
-    #[arg(long, env = "SKJOLD_BACKUP_STORE", value_name = "DIR")]
+    /// Where encrypted backups (and the erasure ledger) go: a directory, best on another
+    /// disk or host than the data directory, azure://<container> for Azure Blob Storage
+    /// or s3://<bucket> for S3-compatible storage [default: ./skjold-backups]
+    #[arg(long, env = "SKJOLD_BACKUP_STORE", value_name = "DIR|URL")]
     pub backup_store: Option<PathBuf>,
+
+    /// With an azure:// backup store: the storage account's name; with s3://: the access
+    /// key id
+    #[arg(long, env = "SKJOLD_BACKUP_STORE_ACCOUNT", value_name = "NAME")]
+    pub backup_store_account: Option<String>,
+
+    /// With an azure:// backup store: a file holding the storage account's access key;
+    /// with s3://: a file holding the secret access key
+    #[arg(long, env = "SKJOLD_BACKUP_STORE_KEY_FILE", value_name = "FILE")]
+    pub backup_store_key_file: Option<PathBuf>,
+
+    /// With an azure:// or s3:// backup store: another endpoint than the provider's own
+    /// (https://, or http:// to this host for an emulator); S3 is then addressed by path
+    #[arg(long, env = "SKJOLD_BACKUP_STORE_ENDPOINT", value_name = "URL")]
+    pub backup_store_endpoint: Option<String>,
+
+    /// With an s3:// backup store: the bucket's region [default: us-east-1]
+    #[arg(long, env = "SKJOLD_BACKUP_STORE_REGION", value_name = "REGION")]
+    pub backup_store_region: Option<String>,
 
     /// Comma-separated age X25519 recipients (age1…) backups are encrypted to; only their
     /// identities restore them (`skjold backup new-identity` makes one) [default: outside
@@ -437,6 +457,10 @@ impl Settings {
             instance_id: self.instance_id.or(lower.instance_id),
             audit_retention_days: self.audit_retention_days.or(lower.audit_retention_days),
             backup_store: self.backup_store.or(lower.backup_store),
+            backup_store_account: self.backup_store_account.or(lower.backup_store_account),
+            backup_store_key_file: self.backup_store_key_file.or(lower.backup_store_key_file),
+            backup_store_endpoint: self.backup_store_endpoint.or(lower.backup_store_endpoint),
+            backup_store_region: self.backup_store_region.or(lower.backup_store_region),
             backup_recipients: self.backup_recipients.or(lower.backup_recipients),
             backup_hour: self.backup_hour.or(lower.backup_hour),
             backup_min_days: self.backup_min_days.or(lower.backup_min_days),

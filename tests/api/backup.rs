@@ -9,9 +9,13 @@ use skjold_ops::backup::{ArchiveReader, ArchiveWriter, Manifest};
 use skjold_ops::identity::identities_from;
 use skjold_store::{Record, RecordSink};
 
+use crate::emulators::{
+    AZURITE_ACCOUNT, AZURITE_KEY, Azurite, S3RVER_KEY_ID, S3RVER_SECRET, S3rver,
+};
 use crate::helpers::{
     Backend, Launch, TestApp, TestDatabase, on_both_backends, postgres_admin, skjold,
 };
+use crate::log_vault::{contains, files_under};
 use crate::people::{PASSWORD, person};
 use crate::recovery::with_mailbox;
 
@@ -475,4 +479,189 @@ async fn c9_the_server_backs_up_daily_and_raises_failures_and_overdue_backups() 
         .await;
     wait_for(&late, "backup_overdue");
     assert!(!late.output().contains("backup created"), "not in its hour");
+}
+
+#[tokio::test]
+async fn c9_backups_go_to_azure_blob_storage_and_restore_from_there() {
+    let emulator = tempfile::tempdir().unwrap();
+    let Some(azurite) = Azurite::start(emulator.path(), "backups").await else {
+        return;
+    };
+    let store = [
+        "--backup-store",
+        "azure://backups",
+        "--backup-store-account",
+        AZURITE_ACCOUNT,
+        "--backup-store-key-file",
+        "store.key",
+        "--backup-store-endpoint",
+        &azurite.endpoint,
+    ];
+    backups_in_object_storage(&store, AZURITE_KEY, emulator.path()).await;
+}
+
+#[tokio::test]
+async fn c9_backups_go_to_s3_compatible_storage_and_restore_from_there() {
+    let emulator = tempfile::tempdir().unwrap();
+    let Some(s3) = S3rver::start(emulator.path(), "backups").await else {
+        return;
+    };
+    let store = [
+        "--backup-store",
+        "s3://backups",
+        "--backup-store-account",
+        S3RVER_KEY_ID,
+        "--backup-store-key-file",
+        "store.key",
+        "--backup-store-endpoint",
+        &s3.endpoint,
+    ];
+    backups_in_object_storage(&store, S3RVER_SECRET, emulator.path()).await;
+}
+
+/// With the backup store in object storage (`store`, its key in `store.key`): the
+/// server records an erasure there, and `skjold backup create`, `list`, `verify`,
+/// `restore` and `prune` work against it; nothing is kept on local disk, and what the
+/// emulator keeps in `emulator_dir` is ciphertext and keyed hashes.
+async fn backups_in_object_storage(store: &[&str], key: &str, emulator_dir: &Path) {
+    let mailbox = crate::mailbox::Mailbox::start().await;
+    let Some(mut launch) = Launch::new(Backend::Sqlite).await else {
+        return;
+    };
+    let dir = launch
+        .dir
+        .get_or_insert_with(|| std::sync::Arc::new(tempfile::tempdir().unwrap()))
+        .path()
+        .to_owned();
+    std::fs::write(dir.join("store.key"), key).unwrap();
+    let app = store
+        .iter()
+        .fold(launch.mail_to(&mailbox), |l, a| l.arg(*a))
+        .start()
+        .await;
+    let (token, me) = person(&app, &mailbox, "ola@example.no").await;
+    let account = me["memberships"][0]["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contacts = format!("/api/v1/accounts/{account}/contacts");
+    let mut ids = Vec::new();
+    for name in ["Kari Skyslettet", "Per Skybeholdt"] {
+        let (status, body) = app
+            .post_json(&contacts, json!({"name": name}), Some(&token))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let run = |args: &[&str]| {
+        let mut all = vec!["backup"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(store);
+        all.extend_from_slice(&["--test-clock-file", "clock.txt"]);
+        app.cli(&all)
+    };
+    std::fs::write(dir.join("clock.txt"), "0").unwrap();
+
+    let created = run(&["create"]);
+    let id = created_id(&created);
+    let url = store[1];
+    assert!(
+        text(&created).contains(&format!("stored in {url}/{id}.backup")),
+        "{}",
+        text(&created)
+    );
+    assert!(
+        !dir.join("skjold-backups").exists() && !dir.join("backups").exists(),
+        "nothing was kept on local disk"
+    );
+    let listed = run(&["list"]);
+    assert!(
+        listed.status.success() && text(&listed).starts_with(&id),
+        "{}",
+        text(&listed)
+    );
+    let verified = run(&["verify", &id]);
+    assert!(verified.status.success(), "{}", text(&verified));
+    assert!(text(&verified).contains("intact"), "{}", text(&verified));
+
+    // An erasure after the backup goes to the ledger in the same store, and the restore
+    // applies it.
+    let (status, _) = app
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("{contacts}/{}", ids[0]),
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let restored = skjold(&dir)
+        .args([
+            "backup",
+            "restore",
+            &id,
+            "--key-dir",
+            "keys",
+            "--data-dir",
+            "restored",
+        ])
+        .args(store)
+        .output()
+        .unwrap();
+    assert!(restored.status.success(), "{}", text(&restored));
+    assert!(
+        text(&restored)
+            .contains("1 erasure recorded after the backup applied again: 1 contacts erased"),
+        "{}",
+        text(&restored)
+    );
+    let copy = created_id(
+        &skjold(&dir)
+            .args([
+                "backup",
+                "create",
+                "--key-dir",
+                "keys",
+                "--data-dir",
+                "restored",
+            ])
+            .args(["--backup-store", "backups"])
+            .output()
+            .unwrap(),
+    );
+    let copied = records(&dir, &copy);
+    assert_eq!(
+        rows_of(&copied, "contacts"),
+        1,
+        "only the contact never erased"
+    );
+
+    // What the service keeps: no name, no contact id in clear.
+    let objects = files_under(emulator_dir);
+    assert!(!objects.is_empty());
+    for object in objects {
+        let bytes = std::fs::read(&object).unwrap();
+        for clear in ["Skyslettet", "Skybeholdt", ids[0].as_str()] {
+            assert!(
+                !contains(&bytes, clear),
+                "{} holds {clear}",
+                object.display()
+            );
+        }
+    }
+
+    // 100 days on, retention deletes the backup and the ledger entry no backup needs.
+    std::fs::write(dir.join("clock.txt"), (100 * 86_400).to_string()).unwrap();
+    let pruned = run(&["prune"]);
+    assert!(pruned.status.success(), "{}", text(&pruned));
+    let pruned = text(&pruned);
+    assert!(pruned.contains(&format!("deleted backup {id}")), "{pruned}");
+    assert!(
+        pruned.contains("1 erasure ledger entries older than every backup deleted"),
+        "{pruned}"
+    );
+    assert!(
+        text(&run(&["list"])).contains(&format!("no backups in {url}")),
+        "the store is empty"
+    );
 }

@@ -8,7 +8,13 @@
 # per request can be compared to a fraction of a per cent, where timed runs on a shared
 # machine scatter by tens of per cent (bench/logging.sh measures the same in requests/s).
 #
-#   bench/logging_instructions.sh [requests per read, default 1000]
+#   bench/logging_instructions.sh [requests per count, default 500] [rounds, default 5]
+#
+# The count is not quite free of timing: SQLite writes the pages of its write-ahead log
+# back into the database (a checkpoint, encrypted page by page by SQLCipher) when the log
+# is full, and sessions and housekeeping write on a clock, so a count that happens to
+# hold one of those holds several per cent more. Each round therefore counts both servers
+# (alternating which goes first), and the figure is the median of the rounds.
 #
 # Counting starts after the servers are set up (their counters are zeroed) and stops after the requests: each read
 # is one curl that sends its requests one after another over one kept-alive HTTPS
@@ -19,7 +25,8 @@
 # valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-requests=${1:-1000}
+requests=${1:-500}
+rounds=${2:-5}
 for tool in valgrind callgrind_control curl; do
     type -P "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
 done
@@ -60,7 +67,7 @@ start off "--log error"
 wait_ready on
 wait_ready off
 
-# count MODE READ: the server's instructions for $requests reads, per request.
+# count MODE READ ROUND: the server's instructions for $requests reads, per request.
 count() {
     local url token pid config dump
     url=$(awk -v k="$2" '$1 == k { print $2 }' "$scratch/$1.out")
@@ -80,10 +87,10 @@ count() {
     local ok
     ok=$(grep -c '^200$' "$scratch/$1.$2.codes" || true)
     [ "$ok" = "$requests" ] || { echo "bench: $ok of $requests reads succeeded ($1, $2)" >&2; exit 1; }
-    callgrind_control --dump="$1-$2" "$pid" >/dev/null 2>&1
+    callgrind_control --dump="$1-$2-$3" "$pid" >/dev/null 2>&1
     # The dump is written by the server's next scheduled thread switch: wait for it.
     for _ in $(seq 600); do
-        dump=$(grep -l "^desc: Trigger: dump $1-$2\$" "$dumps/$1.callgrind"* 2>/dev/null | head -1 || true)
+        dump=$(grep -l "^desc: Trigger: dump $1-$2-$3\$" "$dumps/$1.callgrind"* 2>/dev/null | head -1 || true)
         [ -n "$dump" ] && grep -q '^totals:' "$dump" && break
         sleep 0.2
     done
@@ -91,9 +98,24 @@ count() {
     awk -v n="$requests" '/^totals:/ { printf "%.0f\n", $2 / n }' "$dump"
 }
 
+results="$scratch/results"
+printf '%-6s %-11s %-4s %12s\n' round read log Ir/request
+for round in $(seq "$rounds"); do
+    order="on off"
+    [ $((round % 2)) = 0 ] && order="off on"
+    for read in owner restricted; do
+        for mode in $order; do
+            printf '%-6s %-11s %-4s %12s\n' "$round" "$read" "$mode" "$(count "$mode" "$read" "$round")" |
+                tee -a "$results"
+        done
+    done
+done
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+echo
 printf '%-11s %15s %15s %10s\n' read "on (Ir/req)" "off (Ir/req)" difference
 for read in owner restricted; do
-    on=$(count on "$read")
-    off=$(count off "$read")
+    on=$(awk -v r="$read" '$2 == r && $3 == "on" { print $4 }' "$results" | median)
+    off=$(awk -v r="$read" '$2 == r && $3 == "off" { print $4 }' "$results" | median)
     printf '%-11s %15s %15s %9.2f%%\n' "$read" "$on" "$off" "$(echo "($on - $off) * 100 / $off" | bc -l)"
 done

@@ -202,17 +202,19 @@ impl BackupStore {
         }
     }
 
-    /// Stores an archive at the top of the store: `write` fills the file it is given
-    /// and hands it back; the archive appears under `name` only once it is whole.
+    /// Stores an archive in `folder`: `write` fills the file it is given and hands it
+    /// back; the archive appears under `name` only once it is whole.
     pub fn write_archive(
         &self,
+        folder: Option<&str>,
         name: &str,
         write: impl FnOnce(BufWriter<File>) -> anyhow::Result<BufWriter<File>>,
     ) -> anyhow::Result<()> {
         match self {
             BackupStore::Directory(dir) => {
-                create_private_dir(dir, "the backup store")?;
-                write_whole(dir, name, write)
+                let dir = BackupStore::dir_of(dir, folder);
+                create_private_dir(&dir, "the backup store")?;
+                write_whole(&dir, name, write)
             }
             BackupStore::Remote { store, .. } => {
                 let file = tempfile::tempfile().context("cannot make a temporary file")?;
@@ -221,17 +223,17 @@ impl BackupStore {
                     .map_err(|e| e.into_error())?;
                 file.rewind()?;
                 store
-                    .upload(&[name], &mut file)
-                    .with_context(|| format!("cannot upload {}", self.locate(None, name)))
+                    .upload(&BackupStore::key(folder, name), &mut file)
+                    .with_context(|| format!("cannot upload {}", self.locate(folder, name)))
             }
         }
     }
 
-    /// The archive `name` as a local file.
-    pub fn fetch(&self, name: &str) -> anyhow::Result<Fetched> {
+    /// The archive `name` in `folder` as a local file.
+    pub fn fetch(&self, folder: Option<&str>, name: &str) -> anyhow::Result<Fetched> {
         match self {
             BackupStore::Directory(dir) => Ok(Fetched {
-                path: dir.join(name),
+                path: BackupStore::dir_of(dir, folder).join(name),
                 _download: None,
             }),
             BackupStore::Remote { store, .. } => {
@@ -244,8 +246,8 @@ impl BackupStore {
                         .mode(0o600)
                         .open(&path)?,
                 );
-                if !store.download(&[name], &mut file)? {
-                    bail!("{} is gone", self.locate(None, name));
+                if !store.download(&BackupStore::key(folder, name), &mut file)? {
+                    bail!("{} is gone", self.locate(folder, name));
                 }
                 Ok(Fetched {
                     path,
@@ -295,7 +297,7 @@ mod tests {
         store.write(Some("erasures"), "b.json", b"{}").unwrap();
         store.write(None, "a.manifest.json", b"[1]").unwrap();
         store
-            .write_archive("a.backup", |mut file| {
+            .write_archive(None, "a.backup", |mut file| {
                 file.write_all(b"sealed")?;
                 Ok(file)
             })
@@ -309,14 +311,14 @@ mod tests {
         assert_eq!(parsed, [("a.manifest.json".to_owned(), vec![1])]);
         let mut read = String::new();
         std::io::Read::read_to_string(
-            &mut store.fetch("a.backup").unwrap().open().unwrap(),
+            &mut store.fetch(None, "a.backup").unwrap().open().unwrap(),
             &mut read,
         )
         .unwrap();
         assert_eq!(read, "sealed");
 
         // A failed write leaves nothing under the name, and no temporary file.
-        let failed = store.write_archive("c.backup", |_| bail!("the export broke"));
+        let failed = store.write_archive(None, "c.backup", |_| bail!("the export broke"));
         assert!(failed.is_err());
         assert_eq!(store.names(None).unwrap(), ["a.backup", "a.manifest.json"]);
         assert_eq!(

@@ -85,7 +85,7 @@ pub(crate) fn new_id(at: OffsetDateTime) -> anyhow::Result<String> {
 }
 
 /// The backup store; with `create` it need not exist yet.
-fn open_store(config: &ServeConfig, create: bool) -> anyhow::Result<Arc<BackupStore>> {
+pub(crate) fn open_store(config: &ServeConfig, create: bool) -> anyhow::Result<Arc<BackupStore>> {
     let store = BackupStore::new(&config.backups.store)?;
     if !create {
         store.require()?;
@@ -118,15 +118,38 @@ pub fn check_recipients(config: &ServeConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Takes a backup of `database` into the store: what `create` and the server's schedule
-/// both do. With `progress`, a running count of rows goes to standard error.
-async fn take(
+/// What an archive holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Contents {
+    /// Every row: a backup, at the top of the store.
+    Everything,
+    /// The audit events that pruning with this cutoff deletes: an audit archive (C17),
+    /// in [`AUDIT_ARCHIVES`].
+    AuditEventsBefore(OffsetDateTime),
+}
+
+/// The backup store's folder of audit archives.
+pub(crate) const AUDIT_ARCHIVES: &str = "audit-archives";
+
+impl Contents {
+    pub(crate) fn folder(self) -> Option<&'static str> {
+        match self {
+            Contents::Everything => None,
+            Contents::AuditEventsBefore(_) => Some(AUDIT_ARCHIVES),
+        }
+    }
+}
+
+/// Seals `contents` of `database` into an archive encrypted to the backup recipients,
+/// with its manifest, in the backup store: the manifest, and where the archive is. With
+/// `progress`, a running count of rows goes to standard error.
+pub(crate) async fn seal(
     config: &ServeConfig,
     keyring: &Keyring,
     database: &Database,
+    contents: Contents,
     progress: bool,
-    out: &mut impl Write,
-) -> anyhow::Result<Manifest> {
+) -> anyhow::Result<(Manifest, String)> {
     let recipients = match &config.backups.recipients {
         Some(list) => skjold_ops::identity::recipients_from(list)?,
         None => vec![dev_recipient(
@@ -136,7 +159,6 @@ async fn take(
         )?],
     };
     let store = open_store(config, true)?;
-    let started = Instant::now();
     // Whole seconds: the archive's header keeps no more.
     let created_at = now(config)
         .replace_nanosecond(0)
@@ -148,16 +170,24 @@ async fn take(
         backend: database.backend().to_owned(),
         schema_version: database.schema_version().await?,
     };
-    let name = Manifest::archive_name_of(&header.id);
+    let folder = contents.folder();
     let mut sealed = None;
-    store.write_archive(&name, |file| {
+    store.write_archive(folder, &Manifest::archive_name_of(&header.id), |file| {
         let mut progress = Progress {
             archive: ArchiveWriter::new(file, &header, &recipients)?,
             rows: 0,
             shown: progress.then(Instant::now),
         };
         let exported = tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(database.export(&mut progress))
+            tokio::runtime::Handle::current().block_on(async {
+                match contents {
+                    Contents::Everything => database.export(&mut progress).await,
+                    Contents::AuditEventsBefore(before) => database
+                        .export_audit_events_before(before, &mut progress)
+                        .await
+                        .map(|_| ()),
+                }
+            })
         });
         if progress.shown.is_some() {
             eprintln!();
@@ -185,7 +215,23 @@ async fn take(
     };
     let mut written = serde_json::to_vec_pretty(&manifest)?;
     written.push(b'\n');
-    store.write(None, &Manifest::manifest_name(&manifest.id), &written)?;
+    store.write(folder, &Manifest::manifest_name(&manifest.id), &written)?;
+    let archive = store.locate(folder, &manifest.archive_name());
+    Ok((manifest, archive))
+}
+
+/// Takes a backup of `database` into the store: what `create` and the server's schedule
+/// both do. With `progress`, a running count of rows goes to standard error.
+async fn take(
+    config: &ServeConfig,
+    keyring: &Keyring,
+    database: &Database,
+    progress: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<Manifest> {
+    let started = Instant::now();
+    let (manifest, archive) =
+        seal(config, keyring, database, Contents::Everything, progress).await?;
     let seconds = started.elapsed().as_secs_f64();
     tracing::info!(
         target: "skjold::audit",
@@ -205,7 +251,7 @@ async fn take(
         megabytes(manifest.archive_bytes),
         megabytes((manifest.plain_bytes as f64 / seconds.max(1e-6)) as u64),
     )?;
-    writeln!(out, "stored in {}", store.locate(None, &name))?;
+    writeln!(out, "stored in {archive}")?;
     Ok(manifest)
 }
 
@@ -213,10 +259,13 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-/// Every manifest in the store, oldest first.
-fn manifests(store: &BackupStore) -> anyhow::Result<Vec<Manifest>> {
+/// Every manifest in the store's `folder`, oldest first.
+pub(crate) fn manifests(
+    store: &BackupStore,
+    folder: Option<&str>,
+) -> anyhow::Result<Vec<Manifest>> {
     let mut found: Vec<Manifest> = store
-        .json_objects(None, ".manifest.json", "a backup manifest")
+        .json_objects(folder, ".manifest.json", "a backup manifest")
         .with_context(|| format!("cannot read the backup store {store}"))?
         .into_iter()
         .map(|(_, manifest)| manifest)
@@ -228,7 +277,7 @@ fn manifests(store: &BackupStore) -> anyhow::Result<Vec<Manifest>> {
 /// `skjold backup list`.
 pub fn list(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
     let store = open_store(config, false)?;
-    let all = manifests(&store)?;
+    let all = manifests(&store, None)?;
     if all.is_empty() {
         writeln!(out, "no backups in {store}")?;
     }
@@ -255,7 +304,7 @@ pub fn list(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
 /// an archive without a manifest left unaccounted for).
 pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
     let store = open_store(config, false)?;
-    let all = manifests(&store)?;
+    let all = manifests(&store, None)?;
     let dated: Vec<(String, OffsetDateTime)> =
         all.iter().map(|m| (m.id.clone(), m.created_at)).collect();
     let doomed = config.backups.policy.to_delete(&dated, now(config));
@@ -306,19 +355,20 @@ pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
 
 /// The manifest of `id` and its archive, opened with `identity` after the archive's
 /// size and hash were checked against the manifest.
-fn open_backup(
+pub(crate) fn open_backup(
     config: &ServeConfig,
     store: &BackupStore,
+    folder: Option<&str>,
     id: &str,
     identity: Option<&Path>,
 ) -> anyhow::Result<(Manifest, ArchiveReader<BufReader<File>>)> {
-    let manifest = manifests(store)?
+    let manifest = manifests(store, folder)?
         .into_iter()
         .find(|m| m.id == id)
         .with_context(|| format!("there is no backup {id} in {store}"))?;
     // From object storage, a download; the reader keeps its file open after the
     // download's directory is removed at the end of this function.
-    let fetched = store.fetch(&manifest.archive_name())?;
+    let fetched = store.fetch(folder, &manifest.archive_name())?;
     let (sha256, bytes) = sha256_of(fetched.open()?)?;
     if bytes != manifest.archive_bytes || sha256 != manifest.archive_sha256 {
         bail!(
@@ -399,7 +449,7 @@ pub async fn verify(
 ) -> anyhow::Result<()> {
     let keyring = Keyring::open(&config.key_dir)?;
     let store = open_store(config, false)?;
-    let (manifest, archive) = open_backup(config, &store, id, identity)?;
+    let (manifest, archive) = open_backup(config, &store, None, id, identity)?;
     let loaded = load_into_scratch(&keyring, archive)
         .await
         .with_context(|| format!("backup {id} does not restore"))?;
@@ -441,7 +491,7 @@ pub async fn restore(
     let keyring = Arc::new(Keyring::open(&config.key_dir)?);
     check_keyring_environment(&keyring, config)?;
     let store = open_store(config, false)?;
-    let (manifest, archive) = open_backup(config, &store, id, identity)?;
+    let (manifest, archive) = open_backup(config, &store, None, id, identity)?;
     // Read before anything is written: a ledger that cannot be read stops the restore
     // with the target untouched, instead of after the erased rows are back.
     let erasures = Ledger::in_store(store)
@@ -579,7 +629,7 @@ impl Schedule {
             Err(error) => tracing::error!(%error, "claiming the scheduled backup failed"),
         }
         let newest = open_store(config, true)
-            .and_then(|store| manifests(&store))
+            .and_then(|store| manifests(&store, None))
             .ok()
             .and_then(|all| all.last().map(|m| m.created_at));
         if let Err(error) = app

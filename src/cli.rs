@@ -88,6 +88,27 @@ pub enum AuditCommand {
         #[command(flatten)]
         settings: Settings,
     },
+    /// List the encrypted archives of audit events past their retention: before the
+    /// daily job deletes them from the database it seals them into `audit-archives/` of
+    /// the backup store, encrypted to the backup recipients. Kept until you delete them.
+    Archives {
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Print the events of one audit archive, one JSON object a line (hashes in hex), after
+    /// checking its SHA-256 against its manifest. Needs the backup identity.
+    ReadArchive {
+        #[command(flatten)]
+        archive: BackupChoice,
+        /// Settings file (TOML) [default: ./skjold.toml if present]
+        #[arg(long, env = "SKJOLD_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 /// Where the log vault is: the same settings `serve` uses.
@@ -201,10 +222,10 @@ pub enum LogsCommand {
     },
 }
 
-/// A backup's id and the identity that opens it.
+/// A backup's (or audit archive's) id and the identity that opens it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BackupChoice {
-    /// The backup's id, as `skjold backup list` shows it
+    /// The id, as `skjold backup list` (or `skjold audit archives`) shows it
     pub id: String,
     /// The backup identity file [default: outside production, the development identity
     /// in the key directory]

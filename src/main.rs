@@ -2,6 +2,7 @@
 //! This is the only place that names concrete implementations.
 
 mod alerts;
+mod audit_archive;
 mod audit_cli;
 mod backup_store;
 mod backups;
@@ -114,13 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             slot.without_vault();
             runtime.block_on(keys::retire(&config, key_id, &mut std::io::stdout().lock()))
         }
-        Command::Audit {
-            command: AuditCommand::Verify { config, settings },
-        } => {
-            let (config, runtime, slot) = serve_setup(config, settings)?;
-            slot.without_vault();
-            runtime.block_on(audit_cli::verify(&config, &mut std::io::stdout().lock()))
-        }
+        Command::Audit { command } => audit(command),
         Command::Backup { command } => backup(command),
         Command::Logs { command } => {
             telemetry::init(settings::LogFormat::Human, "warn,skjold::logs=info", &[])?
@@ -131,6 +126,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             use std::io::Write;
             writeln!(std::io::stdout(), "skjold {}", env!("CARGO_PKG_VERSION"))?;
             Ok(())
+        }
+    }
+}
+
+fn audit(command: AuditCommand) -> anyhow::Result<()> {
+    let out = &mut std::io::stdout().lock();
+    let (AuditCommand::Verify { config, settings }
+    | AuditCommand::Archives { config, settings }
+    | AuditCommand::ReadArchive {
+        config, settings, ..
+    }) = &command;
+    let (config, runtime, slot) = serve_setup(config.clone(), settings.clone())?;
+    slot.without_vault();
+    match command {
+        AuditCommand::Verify { .. } => runtime.block_on(audit_cli::verify(&config, out)),
+        AuditCommand::Archives { .. } => audit_archive::list(&config, out),
+        AuditCommand::ReadArchive { archive, .. } => {
+            audit_archive::read(&config, &archive.id, archive.identity.as_deref(), out)
         }
     }
 }

@@ -227,8 +227,25 @@ async fn housekeeping(
         }
         match app.claim_daily_job("audit_retention").await {
             Ok(true) => {
-                if let Err(error) = app.prune_audit_trail(audit_retention).await {
-                    tracing::error!(%error, "deleting old audit events failed");
+                // Archived first: what cannot be archived is not deleted (C17).
+                let before = crate::backups::now(&backups.config) - audit_retention;
+                let archived = crate::audit_archive::archive_before(
+                    &backups.config,
+                    &backups.keyring,
+                    &backups.database,
+                    before,
+                )
+                .await;
+                match archived {
+                    Ok(_) => {
+                        if let Err(error) = app.prune_audit_trail(before).await {
+                            tracing::error!(%error, "deleting old audit events failed");
+                        }
+                    }
+                    Err(error) => tracing::error!(
+                        error = %format!("{error:#}"),
+                        "archiving the audit events past their retention failed; none were deleted"
+                    ),
                 }
             }
             Ok(false) => {}

@@ -133,7 +133,7 @@ on_both_backends! {
         assert!(text.contains(&format!("to #{events} at the end of the chain are missing")), "{text}");
     }
 
-    async fn c10_audit_events_past_their_retention_are_deleted_and_the_chain_stays_verifiable(backend: Backend) {
+    async fn c10_audit_events_past_their_retention_are_archived_then_deleted_and_the_chain_stays_verifiable(backend: Backend) {
         let Some((mut app, mailbox)) = with_mailbox(backend).await else { return };
         let (token, me) = person(&app, &mailbox, "owner@a.example").await;
         let account = me["memberships"][0]["account_id"].as_str().unwrap().to_owned();
@@ -141,15 +141,31 @@ on_both_backends! {
         assert_eq!(app.post_json(&contacts, json!({"name": "Gammel"}), Some(&token)).await.0, 201);
         let old: i64 = app.db_value("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events").await;
         assert!(app.stop().await.success());
+        let dir = app.dir.path().to_owned();
+        let wait_for = |app: &crate::helpers::TestApp, text: &str| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !app.output().contains(text) {
+                assert!(std::time::Instant::now() < deadline, "{}", app.output());
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        };
 
-        // A year and a month later the daily job, run as the server starts, deletes them.
-        std::fs::write(app.dir.path().join("clock.txt"), (396 * 86_400).to_string()).unwrap();
+        // A year and a month later the daily job, run as the server starts, would delete
+        // them; but the backup store cannot be written, so it deletes nothing.
+        std::fs::write(dir.join("clock.txt"), (396 * 86_400).to_string()).unwrap();
+        std::fs::write(dir.join("not-a-directory"), "").unwrap();
+        let mut blocked = app.relaunch().mail_to(&mailbox).arg("--test-clock-file").arg("clock.txt")
+            .arg("--backup-store").arg("not-a-directory").start().await;
+        wait_for(&blocked, "none were deleted");
+        let count: i64 = blocked.db_value("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events").await;
+        assert!(count >= old, "nothing deleted: {count} of {old}");
+        assert!(blocked.stop().await.success());
+
+        // The next day it archives them, encrypted, into the backup store, then deletes them.
+        std::fs::write(dir.join("clock.txt"), (397 * 86_400).to_string()).unwrap();
         let mut app = app.relaunch().mail_to(&mailbox).arg("--test-clock-file").arg("clock.txt").start().await;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !app.output().contains("audit events past their retention deleted") {
-            assert!(std::time::Instant::now() < deadline, "{}", app.output());
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        wait_for(&app, "audit events past their retention deleted");
+        assert!(app.output().contains("audit events past their retention archived"), "{}", app.output());
         // Everything recorded before the stop is now more than 365 days old.
         let cutoff = time::OffsetDateTime::now_utc().unix_timestamp() + 31 * 86_400;
         let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE at < {cutoff}");
@@ -160,5 +176,20 @@ on_both_backends! {
         let (ok, text) = verify(&app);
         assert!(ok, "retention is not tampering: {text}");
         assert!(app.stop().await.success());
+
+        // The archive holds them all; the operator reads them back with the backup identity.
+        let listed = app.cli(&["audit", "archives"]);
+        let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+        let id = listed.split_whitespace().next().expect("one archive").to_owned();
+        assert!(listed.contains(" events"), "{listed}");
+        let read = app.cli(&["audit", "read-archive", &id]);
+        assert!(read.status.success(), "{}", String::from_utf8_lossy(&read.stderr));
+        let events: Vec<Value> = String::from_utf8(read.stdout).unwrap().lines()
+            .map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(events.len() as i64 >= old, "{} archived, {old} before", events.len());
+        assert!(events.iter().any(|e| e["chain"] == account.as_str() && e["seq"] == 1), "{events:?}");
+        assert!(events.iter().all(|e| e["hash"].as_str().is_some_and(|h| h.len() == 64)), "{events:?}");
+        let archive = std::fs::read(dir.join(format!("skjold-backups/audit-archives/{id}.backup"))).unwrap();
+        assert!(!archive.windows(account.len()).any(|w| w == account.as_bytes()), "encrypted");
     }
 }

@@ -4,7 +4,7 @@
 //! events past the configured age from each chain's start.
 
 use skjold_crypto::{AUDIT_GENESIS, AuditLink, audit_hash};
-use time::Duration;
+use time::OffsetDateTime;
 
 use crate::App;
 use crate::error::AppError;
@@ -137,16 +137,16 @@ impl App {
         })
     }
 
-    /// Deletes the audit events older than `retention` from every chain's start: how
-    /// many went. Logged, so the deletion is on record.
-    pub async fn prune_audit_trail(&self, retention: Duration) -> Result<u64, AppError> {
-        let before = self.clock.now() - retention;
+    /// Deletes the audit events older than `before` from every chain's start (each
+    /// chain's events up to its newest one older than that): how many went. Logged, so
+    /// the deletion is on record.
+    pub async fn prune_audit_trail(&self, before: OffsetDateTime) -> Result<u64, AppError> {
         let deleted = self.audit_log.prune_audit_events(before).await?;
         if deleted > 0 {
             tracing::info!(
                 target: "skjold::audit",
                 deleted,
-                retention_days = retention.whole_days(),
+                before = %before,
                 "audit events past their retention deleted"
             );
         }

@@ -329,7 +329,7 @@ pub fn sha256_of(mut reader: impl Read) -> Result<(String, u64), BackupError> {
     Ok((hex(&hash.finalize()), bytes))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

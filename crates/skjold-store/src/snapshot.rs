@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Column, Row, TypeInfo, ValueRef};
+use time::OffsetDateTime;
 
 use crate::database::Database;
 use crate::error::StoreError;
-use crate::sql::on_pool;
+use crate::sql::{on_pool, secs};
 
 /// Every table, parents before children, so rows load in this order without breaking a
 /// foreign key. An export refuses a database with a table this does not name.
@@ -99,6 +100,11 @@ fn decode_postgres(row: &sqlx::postgres::PgRow, i: usize) -> Result<Cell, StoreE
         other => return Err(StoreError::Snapshot(format!("a column of type {other}"))),
     })
 }
+
+/// The audit events of each chain up to its newest one older than `$1`: what
+/// `prune_audit_events` deletes, so what an audit archive must hold first.
+const AUDIT_EVENTS_BEFORE: &str = "WHERE seq <= (SELECT MAX(older.seq) FROM audit_events older \
+     WHERE older.chain = audit_events.chain AND older.at < $1)";
 
 /// The rows of `table` in a stable order (by every column, left to right), so two
 /// copies of the same state are the same bytes.
@@ -203,6 +209,57 @@ impl Database {
             }
         }
         Ok(())
+    }
+
+    /// How many audit events [`Database::export_audit_events_before`] would copy.
+    pub async fn count_audit_events_before(
+        &self,
+        before: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM audit_events {AUDIT_EVENTS_BEFORE}");
+        let count: i64 = on_pool!(self, |pool| sqlx::query_scalar(AssertSqlSafe(sql.as_str()))
+            .bind(secs(before))
+            .fetch_one(pool)
+            .await)?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    /// The audit events that pruning with `before` deletes, each chain's in order, into
+    /// `sink` as one `audit_events` table: what an audit archive holds (C17). How many.
+    pub async fn export_audit_events_before<S: RecordSink>(
+        &self,
+        before: OffsetDateTime,
+        sink: &mut S,
+    ) -> Result<u64, S::Error> {
+        let columns = self.columns("audit_events").await?;
+        sink.record(Record::Table {
+            name: "audit_events".to_owned(),
+            columns: columns.clone(),
+        })?;
+        let sql = format!(
+            "SELECT {} FROM audit_events {AUDIT_EVENTS_BEFORE} ORDER BY chain, seq",
+            columns.join(", ")
+        );
+        let mut copied = 0;
+        macro_rules! copy {
+            ($pool:expr, $decode:ident) => {{
+                let mut rows = sqlx::query(AssertSqlSafe(sql.as_str()))
+                    .bind(secs(before))
+                    .fetch($pool);
+                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                    let cells = (0..columns.len())
+                        .map(|i| $decode(&row, i))
+                        .collect::<Result<_, _>>()?;
+                    sink.record(Record::Row(cells))?;
+                    copied += 1;
+                }
+            }};
+        }
+        match self {
+            Database::Sqlite(pool) => copy!(pool, decode_sqlite),
+            Database::Postgres(pool) => copy!(pool, decode_postgres),
+        }
+        Ok(copied)
     }
 
     /// The columns of `table`, in their declared order.

@@ -10,7 +10,7 @@ use skjold_ops::identity::identities_from;
 use skjold_store::{Record, RecordSink};
 
 use crate::emulators::{
-    AZURITE_ACCOUNT, AZURITE_KEY, Azurite, S3RVER_KEY_ID, S3RVER_SECRET, S3rver,
+    AZURITE_ACCOUNT, AZURITE_KEY, Azurite, S3RVER_KEY_ID, S3RVER_SECRET, S3rver, store_args,
 };
 use crate::helpers::{
     Backend, Launch, TestApp, TestDatabase, on_both_backends, postgres_admin, skjold,
@@ -487,16 +487,13 @@ async fn c9_backups_go_to_azure_blob_storage_and_restore_from_there() {
     let Some(azurite) = Azurite::start(emulator.path(), "backups").await else {
         return;
     };
-    let store = [
-        "--backup-store",
+    let store = store_args(
+        "backup",
         "azure://backups",
-        "--backup-store-account",
         AZURITE_ACCOUNT,
-        "--backup-store-key-file",
-        "store.key",
-        "--backup-store-endpoint",
         &azurite.endpoint,
-    ];
+    );
+    let store: Vec<&str> = store.iter().map(String::as_str).collect();
     backups_in_object_storage(&store, AZURITE_KEY, emulator.path()).await;
 }
 
@@ -506,16 +503,8 @@ async fn c9_backups_go_to_s3_compatible_storage_and_restore_from_there() {
     let Some(s3) = S3rver::start(emulator.path(), "backups").await else {
         return;
     };
-    let store = [
-        "--backup-store",
-        "s3://backups",
-        "--backup-store-account",
-        S3RVER_KEY_ID,
-        "--backup-store-key-file",
-        "store.key",
-        "--backup-store-endpoint",
-        &s3.endpoint,
-    ];
+    let store = store_args("backup", "s3://backups", S3RVER_KEY_ID, &s3.endpoint);
+    let store: Vec<&str> = store.iter().map(String::as_str).collect();
     backups_in_object_storage(&store, S3RVER_SECRET, emulator.path()).await;
 }
 

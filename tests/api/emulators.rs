@@ -16,6 +16,21 @@ pub const AZURITE_KEY: &str =
 pub const S3RVER_KEY_ID: &str = "S3RVER";
 pub const S3RVER_SECRET: &str = "S3RVER";
 
+/// The settings that point the `kind` store (`log` or `backup`) at `url`
+/// (`azure://<container>`, `s3://<bucket>`) on an emulator at `endpoint`, as `account`,
+/// with the key in the file `store.key`.
+pub fn store_args(kind: &str, url: &str, account: &str, endpoint: &str) -> Vec<String> {
+    [
+        (format!("--{kind}-store"), url),
+        (format!("--{kind}-store-account"), account),
+        (format!("--{kind}-store-key-file"), "store.key"),
+        (format!("--{kind}-store-endpoint"), endpoint),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [flag, value.to_owned()])
+    .collect()
+}
+
 const NPM_PACKAGES: &str = "npm install -g azurite @azure/storage-blob s3rver";
 
 fn free_port() -> u16 {

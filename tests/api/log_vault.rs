@@ -10,7 +10,7 @@ use skjold_ops::segment::{GENESIS, SegmentHeader, hash_of, seal};
 use time::{Duration, OffsetDateTime};
 
 use crate::emulators::{
-    AZURITE_ACCOUNT, AZURITE_KEY, Azurite, S3RVER_KEY_ID, S3RVER_SECRET, S3rver,
+    AZURITE_ACCOUNT, AZURITE_KEY, Azurite, S3RVER_KEY_ID, S3RVER_SECRET, S3rver, store_args,
 };
 use crate::helpers::{Backend, Launch, TestApp, on_both_backends, skjold};
 use crate::mailbox::Mailbox;
@@ -401,16 +401,8 @@ async fn c10_segments_go_to_azure_blob_storage_and_read_back_from_there() {
     let Some(azurite) = Azurite::start(emulator.path(), "logs").await else {
         return;
     };
-    let store = [
-        "--log-store",
-        "azure://logs",
-        "--log-store-account",
-        AZURITE_ACCOUNT,
-        "--log-store-key-file",
-        "store.key",
-        "--log-store-endpoint",
-        &azurite.endpoint,
-    ];
+    let store = store_args("log", "azure://logs", AZURITE_ACCOUNT, &azurite.endpoint);
+    let store: Vec<&str> = store.iter().map(String::as_str).collect();
     segments_go_to_object_storage(&store, AZURITE_KEY, emulator.path()).await;
 }
 
@@ -420,16 +412,8 @@ async fn c10_segments_go_to_s3_compatible_storage_and_read_back_from_there() {
     let Some(s3) = S3rver::start(emulator.path(), "logs").await else {
         return;
     };
-    let store = [
-        "--log-store",
-        "s3://logs",
-        "--log-store-account",
-        S3RVER_KEY_ID,
-        "--log-store-key-file",
-        "store.key",
-        "--log-store-endpoint",
-        &s3.endpoint,
-    ];
+    let store = store_args("log", "s3://logs", S3RVER_KEY_ID, &s3.endpoint);
+    let store: Vec<&str> = store.iter().map(String::as_str).collect();
     segments_go_to_object_storage(&store, S3RVER_SECRET, emulator.path()).await;
 
     // Credentials the service does not know are refused, loudly, and the secret is not

@@ -45,6 +45,18 @@ enum Value {
 impl Value {
     fn human(&self, out: &mut String) {
         let _ = match self {
+            // Most values are printable ASCII without a quote or backslash, which `Debug`
+            // would print unchanged: quoted as they are, without its walk through each
+            // character's escape rules.
+            Value::Text(s)
+                if s.bytes()
+                    .all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\') =>
+            {
+                out.push('"');
+                out.push_str(s);
+                out.push('"');
+                Ok(())
+            }
             Value::Text(s) => write!(out, "{s:?}"),
             Value::Shown(s) => write!(out, "{s}"),
             Value::Json(j) => write!(out, "{j}"),
@@ -330,7 +342,8 @@ fn write_stderr(line: &str) {
 
 /// One JSON object: `timestamp`, `level`, the event's fields (`message` among them),
 /// `target`, the innermost span as `span` and every span from the root as `spans`.
-/// Serialised straight from the recorded fields, without an intermediate map.
+/// Serialised straight from the recorded fields, without an intermediate map; each span
+/// once, though the innermost stands in both places.
 fn json_line(
     timestamp: &str,
     meta: &tracing::Metadata<'_>,
@@ -342,17 +355,30 @@ fn json_line(
         level: meta.level().as_str(),
         target: meta.target(),
         fields,
-        spans,
     };
-    serde_json::to_string(&line).unwrap_or_default()
+    let mut out = serde_json::to_string(&line).unwrap_or_default();
+    let rendered: Vec<String> = spans
+        .iter()
+        .map(|(name, fields)| serde_json::to_string(&JsonSpan(name, fields)).unwrap_or_default())
+        .collect();
+    if let Some(innermost) = rendered.last()
+        && out.pop() == Some('}')
+    {
+        out.push_str(",\"span\":");
+        out.push_str(innermost);
+        out.push_str(",\"spans\":[");
+        out.push_str(&rendered.join(","));
+        out.push_str("]}");
+    }
+    out
 }
 
+/// A line's own part: everything but its spans.
 struct JsonLine<'a> {
     timestamp: &'a str,
     level: &'a str,
     target: &'a str,
     fields: &'a Fields,
-    spans: &'a [(&'static str, Fields)],
 }
 
 impl Serialize for Value {
@@ -386,11 +412,6 @@ impl Serialize for JsonLine<'_> {
             map.serialize_entry(name, value)?;
         }
         map.serialize_entry("target", self.target)?;
-        if let Some((name, fields)) = self.spans.last() {
-            map.serialize_entry("span", &JsonSpan(name, fields))?;
-            let all: Vec<JsonSpan<'_>> = self.spans.iter().map(|(n, f)| JsonSpan(n, f)).collect();
-            map.serialize_entry("spans", &all)?;
-        }
         map.end()
     }
 }
@@ -443,6 +464,23 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt;
 
     #[test]
+    fn human_values_are_quoted_as_debug_quotes_them() {
+        for text in [
+            "GET",
+            "/api/v1/x",
+            "a \"quoted\" word",
+            "line\nbreak",
+            "tab\t",
+            "ø",
+            "\u{202e}",
+        ] {
+            let mut out = String::new();
+            Value::Text(text.to_owned()).human(&mut out);
+            assert_eq!(out, format!("{text:?}"));
+        }
+    }
+
+    #[test]
     fn events_and_spans_are_redacted_before_the_vault_sees_them() {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(crate::store::DirStore::new(dir.path()));
@@ -482,6 +520,8 @@ mod tests {
         }
         let last: Json = serde_json::from_str(lines.last().unwrap()).unwrap();
         assert_eq!(last["span"]["route"], "/x");
+        assert_eq!(last["spans"], serde_json::json!([last["span"].clone()]));
+        assert_eq!(last["span"]["name"], "request");
         assert_eq!(last["span"]["token"], REDACTED);
         assert_eq!(last["status"], 200);
         assert_eq!(lines.len(), 2, "the early line was kept: {text}");

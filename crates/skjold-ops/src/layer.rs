@@ -356,22 +356,30 @@ fn json_line(
         target: meta.target(),
         fields,
     };
-    let mut out = serde_json::to_string(&line).unwrap_or_default();
-    let rendered: Vec<String> = spans
-        .iter()
-        .map(|(name, fields)| serde_json::to_string(&JsonSpan(name, fields)).unwrap_or_default())
-        .collect();
-    if let Some(innermost) = rendered.last()
-        && out.pop() == Some('}')
+    // Sized for a request line at once, rather than grown by doubling.
+    let mut out = Vec::with_capacity(LINE_CAPACITY);
+    let _ = serde_json::to_writer(&mut out, &line);
+    if let Some(((name, fields), outer)) = spans.split_last()
+        && out.pop() == Some(b'}')
     {
-        out.push_str(",\"span\":");
-        out.push_str(innermost);
-        out.push_str(",\"spans\":[");
-        out.push_str(&rendered.join(","));
-        out.push_str("]}");
+        let mut innermost = Vec::with_capacity(LINE_CAPACITY / 2);
+        let _ = serde_json::to_writer(&mut innermost, &JsonSpan(name, fields));
+        out.extend_from_slice(b",\"span\":");
+        out.extend_from_slice(&innermost);
+        out.extend_from_slice(b",\"spans\":[");
+        for (name, fields) in outer {
+            let _ = serde_json::to_writer(&mut out, &JsonSpan(name, fields));
+            out.push(b',');
+        }
+        out.extend_from_slice(&innermost);
+        out.extend_from_slice(b"]}");
     }
-    out
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
 }
+
+/// Room for a typical line, so building one does not reallocate as it grows.
+const LINE_CAPACITY: usize = 1024;
 
 /// A line's own part: everything but its spans.
 struct JsonLine<'a> {
@@ -423,7 +431,14 @@ fn human_line(
     fields: &Fields,
     spans: &[(&'static str, Fields)],
 ) -> String {
-    let mut out = format!("{timestamp} {:>5} ", meta.level().as_str());
+    let mut out = String::with_capacity(LINE_CAPACITY);
+    out.push_str(timestamp);
+    out.push(' ');
+    let level = meta.level().as_str();
+    // Right-aligned in five columns, as `{:>5}` would.
+    out.push_str(&"     "[level.len().min(5)..]);
+    out.push_str(level);
+    out.push(' ');
     for (name, span_fields) in spans {
         out.push_str(name);
         if !span_fields.0.is_empty() {

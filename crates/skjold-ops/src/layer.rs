@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
+use rustc_hash::FxBuildHasher;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value as Json;
 use time::OffsetDateTime;
@@ -58,23 +59,36 @@ impl Value {
                 Ok(())
             }
             Value::Text(s) => write!(out, "{s:?}"),
-            Value::Shown(s) => write!(out, "{s}"),
+            Value::Shown(s) => {
+                out.push_str(s);
+                Ok(())
+            }
             Value::Json(j) => write!(out, "{j}"),
         };
     }
 }
 
 /// The redacted fields of an event or span, in the order they were recorded.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 struct Fields(Vec<(&'static str, Value)>);
+
+impl Default for Fields {
+    /// Room for a request line's fields without growing.
+    fn default() -> Self {
+        Fields(Vec::with_capacity(8))
+    }
+}
 
 /// Whether each field name is a secret's, decided once per name. Field names are
 /// `&'static str`s of the call sites, so there are only as many as the program has; the
 /// check itself compares a name against every rule, on every field of every event.
+/// The names hash with FxHash rather than the standard keyed SipHash: they are the
+/// program's own call sites' field names, which no one outside chooses, so there is no
+/// flooding to guard against, and this lookup runs for every field of every line.
 #[derive(Debug)]
 struct SecretNames {
     redactor: Redactor,
-    known: RwLock<HashMap<&'static str, bool>>,
+    known: RwLock<HashMap<&'static str, bool, FxBuildHasher>>,
 }
 
 impl SecretNames {
@@ -165,7 +179,7 @@ impl RedactingLayer {
         let layer = RedactingLayer {
             names: SecretNames {
                 redactor,
-                known: RwLock::new(HashMap::new()),
+                known: RwLock::new(HashMap::default()),
             },
             stderr,
             outputs: Arc::clone(&outputs),
@@ -378,8 +392,9 @@ fn json_line(
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Room for a typical line, so building one does not reallocate as it grows.
-const LINE_CAPACITY: usize = 1024;
+/// Room for a typical line, so building one does not reallocate as it grows; small
+/// enough for the allocator's fast per-thread cache (glibc's ends just above 1 KiB).
+const LINE_CAPACITY: usize = 1000;
 
 /// A line's own part: everything but its spans.
 struct JsonLine<'a> {
@@ -431,7 +446,7 @@ fn human_line(
     fields: &Fields,
     spans: &[(&'static str, Fields)],
 ) -> String {
-    let mut out = String::with_capacity(LINE_CAPACITY);
+    let mut out = String::with_capacity(LINE_CAPACITY / 2);
     out.push_str(timestamp);
     out.push(' ');
     let level = meta.level().as_str();

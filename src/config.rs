@@ -64,6 +64,8 @@ pub struct ServeConfig {
     /// Where users reach the site, without a trailing slash: the base of links in mails.
     /// `None`: `https://localhost:<the bound HTTPS port>`.
     pub public_url: Option<String>,
+    /// security.txt's `Contact:`.
+    pub security_contact: String,
     pub alerts: AlertConfig,
     pub sms: SmsConfig,
     pub logs: LogVaultConfig,
@@ -269,6 +271,7 @@ impl ServeConfig {
             kms,
             test_clock_file: s.test_clock_file,
             mail,
+            security_contact: security_contact(s.security_contact, public_url.as_deref())?,
             public_url,
             alerts,
             sms,
@@ -296,6 +299,24 @@ impl ServeConfig {
             },
         })
     }
+}
+
+/// `given`, if it is a mailto: or https: URI; else security@ the public host.
+fn security_contact(given: Option<String>, public_url: Option<&str>) -> anyhow::Result<String> {
+    if let Some(uri) = given {
+        let usable = (uri.starts_with("mailto:") || uri.starts_with("https://"))
+            && !uri.contains(char::is_whitespace);
+        if !usable {
+            bail!("security_contact must be a mailto: or https: URI, not {uri}");
+        }
+        return Ok(uri);
+    }
+    let host = public_url
+        .and_then(|url| url.strip_prefix("https://"))
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .filter(|host| !host.is_empty())
+        .unwrap_or("localhost");
+    Ok(format!("mailto:security@{host}"))
 }
 
 /// How long audit events are kept: a year unless configured, 30 days to 10 years.

@@ -12,15 +12,15 @@ use anyhow::{Context, bail};
 use skjold_app::{App, AppParts, HashPool, LiveKeyring};
 use skjold_crypto::{Keyring, PasswordHashing, ensure_apart, ensure_dev_certificate};
 use skjold_http::{
-    CertificateFiles, Listeners, ReloadingCertificate, TrustedProxies, ops_router, public_router,
-    redirect_router, serve, server_config,
+    CertificateFiles, Listeners, ReloadingCertificate, SiteFacts, TrustedProxies, ops_router,
+    public_router, redirect_router, serve, server_config,
 };
 use skjold_store::{Database, PostgresTarget};
 use time::OffsetDateTime;
 
 use crate::alerts::Alerts;
 use crate::backup_store::BackupStore;
-use crate::config::{DatabaseConfig, KmsConfig, ServeConfig};
+use crate::config::{DatabaseConfig, KmsConfig, ServeConfig, SmsConfig};
 use crate::embedded::{self, DataDirLock};
 use crate::erasure_ledger::Ledger;
 use crate::vault::VaultTransit;
@@ -117,7 +117,11 @@ pub async fn run(config: ServeConfig, log_slot: &Arc<LogOutputs>) -> anyhow::Res
         config.audit_retention,
         backups,
     ));
-    let public = public_router(app, TrustedProxies::new(config.trusted_proxies.clone()));
+    let public = public_router(
+        app,
+        TrustedProxies::new(config.trusted_proxies.clone()),
+        Arc::new(site_facts(&config)),
+    );
     let listeners = Listeners {
         https,
         plain: vec![
@@ -306,6 +310,24 @@ pub(crate) async fn open_database(
 /// Makes the data directory (0700) if it is not there.
 pub(crate) fn create_data_dir(config: &ServeConfig) -> anyhow::Result<()> {
     create_private_dir(&config.data_dir, "the data directory")
+}
+
+/// What the public security page states, from the settings in force.
+fn site_facts(config: &ServeConfig) -> SiteFacts {
+    let policy = &config.backups.policy;
+    SiteFacts {
+        backup_min_days: policy.min_days(),
+        backup_max_days: policy.max_days(),
+        backup_thin_days: policy.thin_days(),
+        log_retention_days: config.logs.retention.whole_days(),
+        audit_retention_days: config.audit_retention.whole_days(),
+        session_idle_minutes: config.sessions.idle.whole_minutes(),
+        session_absolute_hours: config.sessions.absolute.whole_hours(),
+        max_key_age_days: config.max_key_age.whole_days(),
+        password_min_length: config.password_policy.min_length(),
+        sms_second_step: !matches!(config.sms, SmsConfig::Off),
+        security_contact: config.security_contact.clone(),
+    }
 }
 
 /// Creates `dir` (`what`, for the error) and its parents, readable by this user only.

@@ -184,6 +184,12 @@ pub struct Settings {
     #[arg(long, env = "SKJOLD_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 
+    /// Where vulnerability reports go, as security.txt and the security page say: a
+    /// mailto: or https: URI [default: mailto:security@<public_url's host>, else
+    /// mailto:security@localhost]
+    #[arg(long, env = "SKJOLD_SECURITY_CONTACT", value_name = "URI")]
+    pub security_contact: Option<String>,
+
     /// Where security alerts are POSTed as signed JSON (https://, or http:// to this
     /// host) [default: none, alerts go to the log]
     #[arg(long, env = "SKJOLD_ALERT_WEBHOOK_URL", value_name = "URL")]
@@ -430,6 +436,7 @@ impl Settings {
             smtp_password_file: self.smtp_password_file.or(lower.smtp_password_file),
             mail_from: self.mail_from.or(lower.mail_from),
             public_url: self.public_url.or(lower.public_url),
+            security_contact: self.security_contact.or(lower.security_contact),
             alert_webhook_url: self.alert_webhook_url.or(lower.alert_webhook_url),
             alert_webhook_secret_file: self
                 .alert_webhook_secret_file

@@ -31,6 +31,7 @@ mod rate_limits;
 mod recovery;
 mod redirect;
 mod second_step;
+mod site;
 mod sms;
 mod startup;
 mod storage;

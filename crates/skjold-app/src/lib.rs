@@ -10,6 +10,7 @@ mod audit_chain;
 mod auth;
 mod backups;
 mod contacts;
+mod cookie_consent;
 mod data_keys;
 mod erasures;
 mod error;

@@ -31,6 +31,7 @@ pub enum AuthEndpoint {
     PasswordResetConfirm,
     EmailVerification,
     InvitationAccept,
+    CookieConsent,
 }
 
 impl AuthEndpoint {
@@ -43,6 +44,7 @@ impl AuthEndpoint {
             AuthEndpoint::PasswordResetConfirm => "password_reset_confirm",
             AuthEndpoint::EmailVerification => "email_verification",
             AuthEndpoint::InvitationAccept => "invitation_accept",
+            AuthEndpoint::CookieConsent => "cookie_consent",
         }
     }
 
@@ -56,6 +58,8 @@ impl AuthEndpoint {
             AuthEndpoint::PasswordResetConfirm
             | AuthEndpoint::EmailVerification
             | AuthEndpoint::InvitationAccept => (20, Duration::hours(1)),
+            // A visitor changes their mind now and then; a flood of records is refused.
+            AuthEndpoint::CookieConsent => (30, Duration::hours(1)),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! has become an [`EmailAddress`] or an [`Environment`] it is valid wherever it travels.
 
 mod contact;
+mod cookie_consent;
 mod email;
 mod environment;
 mod ids;
@@ -21,6 +22,7 @@ pub use contact::{
     Classification, ContactDetails, ContactError, ContactField, ContactInput, ContactPatch,
     date_text, parse_date_of_birth,
 };
+pub use cookie_consent::{COOKIE_POLICY_VERSION, CookieChoice, CookieConsent, NotAConsent};
 pub use email::{EmailAddress, EmailError};
 pub use environment::{Environment, ParseEnvironmentError};
 pub use ids::{AccountId, ApiTokenId, ContactId, SessionId, UserId};

@@ -11,6 +11,7 @@ mod router;
 mod routes;
 mod security_headers;
 mod server;
+mod site;
 mod tls;
 
 pub use client_ip::{ClientIp, TrustedProxies};
@@ -18,4 +19,5 @@ pub use ops::{RenderMetrics, ops_router};
 pub use redirect::redirect_router;
 pub use router::public_router;
 pub use server::{Listeners, serve};
+pub use site::SiteFacts;
 pub use tls::{CertificateFiles, ReloadingCertificate, TlsError, server_config};

@@ -58,6 +58,21 @@ impl BackupPolicy {
         })
     }
 
+    /// Days every backup is kept.
+    pub fn min_days(&self) -> u32 {
+        self.min_days
+    }
+
+    /// Days after which no backup is kept.
+    pub fn max_days(&self) -> u32 {
+        self.max_days
+    }
+
+    /// Between the two, one backup is kept for each period of this many days.
+    pub fn thin_days(&self) -> u32 {
+        self.thin_days
+    }
+
     /// Which of `backups` (id and time taken) are to be deleted at `now`. Between the
     /// floor and the ceiling the newest backup of each `thin_days` period (counted from
     /// the Unix epoch) stays: once a period is past, the one kept for it never changes,

@@ -1,0 +1,34 @@
+//! The public website (C16, C21): the landing page, the security page made from the
+//! running configuration, the privacy policy, the cookie choice and security.txt, in
+//! Norwegian Bokmål and English. Server-rendered, no scripts.
+
+mod assets;
+mod consent;
+mod facts;
+mod lang;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use skjold_app::App;
+
+pub use facts::SiteFacts;
+
+/// The site's routes.
+pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
+    let pages = Router::new()
+        .route("/security", get(pages::security))
+        .route("/.well-known/security.txt", get(pages::security_txt))
+        .with_state(facts);
+    let consent = Router::new()
+        .route("/cookies", get(pages::cookies).post(consent::choose))
+        .with_state(app);
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/privacy", get(pages::privacy))
+        .route("/assets/{name}", get(assets::asset))
+        .merge(pages)
+        .merge(consent)
+}

@@ -1,0 +1,157 @@
+//! The site's pages, rendered on the server from compile-time checked templates
+//! (`templates/`). No page has a script or an inline style (CSP `default-src 'self'`).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use skjold_domain::CookieChoice;
+use time::OffsetDateTime;
+
+use super::assets::site_css_path;
+use super::consent::current_consent;
+use super::facts::SiteFacts;
+use super::lang::Lang;
+
+/// What every page's frame needs: language, where the page is, the banner.
+pub(crate) struct Frame {
+    nb: bool,
+    lang_code: &'static str,
+    other_lang: &'static str,
+    path: String,
+    css: &'static str,
+    /// No choice yet (or one under an older policy): the banner asks.
+    banner: bool,
+    /// The current choice, to fill in the form; none chosen: all off.
+    choice: CookieChoice,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LangQuery {
+    lang: Option<String>,
+}
+
+impl Frame {
+    fn new(uri: &Uri, query: &LangQuery, headers: &HeaderMap) -> Frame {
+        let lang = Lang::choose(query.lang.as_deref(), headers);
+        let consent = current_consent(headers);
+        Frame {
+            nb: lang == Lang::Nb,
+            lang_code: lang.code(),
+            other_lang: lang.other().code(),
+            path: uri.path().to_owned(),
+            css: site_css_path(),
+            banner: consent.is_none(),
+            choice: consent.map(|c| c.choice).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    page: Frame,
+}
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct Security<'a> {
+    page: Frame,
+    facts: &'a SiteFacts,
+    tls_versions: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct Privacy {
+    page: Frame,
+}
+
+#[derive(Template)]
+#[template(path = "cookies.html")]
+struct Cookies {
+    page: Frame,
+    /// When the current choice was made.
+    made: Option<String>,
+}
+
+/// A rendered page; a template that fails to render is a server error, logged.
+fn html(rendered: askama::Result<String>) -> Response {
+    match rendered {
+        Ok(body) => Html(body).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a page did not render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub(crate) async fn home(uri: Uri, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    html(
+        Home {
+            page: Frame::new(&uri, &q, &headers),
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn security(
+    State(facts): State<Arc<SiteFacts>>,
+    uri: Uri,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    html(
+        Security {
+            page: Frame::new(&uri, &q, &headers),
+            facts: &facts,
+            // What the TLS listener offers (crate::tls).
+            tls_versions: "TLS 1.3, TLS 1.2",
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn privacy(uri: Uri, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    html(
+        Privacy {
+            page: Frame::new(&uri, &q, &headers),
+        }
+        .render(),
+    )
+}
+
+/// `GET /cookies`: the choice form on its own page, filled with the current choice.
+pub(crate) async fn cookies(uri: Uri, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let made = current_consent(&headers).and_then(|c| {
+        let at = OffsetDateTime::from_unix_timestamp(c.at).ok()?;
+        Some(format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        ))
+    });
+    let mut page = Frame::new(&uri, &q, &headers);
+    // The form is the page: no banner above it.
+    page.banner = false;
+    html(Cookies { page, made }.render())
+}
+
+/// `GET /.well-known/security.txt` (RFC 9116): where to report a vulnerability.
+pub(crate) async fn security_txt(State(facts): State<Arc<SiteFacts>>) -> Response {
+    let expires = OffsetDateTime::now_utc() + time::Duration::days(365);
+    let body = format!(
+        "Contact: {}\nExpires: {:04}-{:02}-{:02}T00:00:00Z\nPreferred-Languages: nb, en\nPolicy: /security#disclosure\n",
+        facts.security_contact,
+        expires.year(),
+        u8::from(expires.month()),
+        expires.day()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}

@@ -13,6 +13,7 @@ mod mailbox;
 mod accounts;
 mod audit;
 mod backup;
+mod browser;
 mod brute_force;
 mod cli;
 mod contacts;

@@ -97,6 +97,9 @@ on_both_backends! {
             .form(&[("choice", "all")]).send().await.unwrap();
         assert_eq!(forged.status(), 403);
         assert!(forged.headers().get(SET_COOKIE).is_none());
+        let cross_site = app.client.post(app.url("/cookies")).header("sec-fetch-site", "cross-site")
+            .form(&[("choice", "all")]).send().await.unwrap();
+        assert_eq!(cross_site.status(), 403);
         let away = choose(&app, &[("choice", "all"), ("back", "//evil.example/x")]).await;
         assert_eq!(away.headers()[LOCATION], "/");
     }

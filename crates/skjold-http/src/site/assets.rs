@@ -8,34 +8,75 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-const SITE_CSS: &str = include_str!("../../assets/site.css");
+/// One embedded file.
+struct Asset {
+    /// The name before the hash (`site`) and the extension after it (`css`).
+    stem: &'static str,
+    extension: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
 
-/// `/assets/site.<first 12 hex digits of its SHA-256>.css`
-pub(crate) fn site_css_path() -> &'static str {
-    static PATH: OnceLock<String> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let hash: String = Sha256::digest(SITE_CSS.as_bytes())
+const ASSETS: [Asset; 2] = [
+    Asset {
+        stem: "site",
+        extension: "css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/site.css"),
+    },
+    Asset {
+        stem: "favicon",
+        extension: "svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../../assets/favicon.svg"),
+    },
+];
+
+/// Each asset's path, `/assets/<stem>.<first 12 hex digits of its SHA-256>.<extension>`,
+/// in the order of [`ASSETS`].
+fn paths() -> &'static [String] {
+    static PATHS: OnceLock<Vec<String>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        ASSETS
             .iter()
-            .take(6)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        format!("/assets/site.{hash}.css")
+            .map(|asset| {
+                let hash: String = Sha256::digest(asset.bytes)
+                    .iter()
+                    .take(6)
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                format!("/assets/{}.{hash}.{}", asset.stem, asset.extension)
+            })
+            .collect()
     })
 }
 
-/// `GET /assets/{name}`: the current file under its current name; anything else is
-/// not found (an old name included, so a stale page gets no stale style forever).
+pub(crate) fn site_css_path() -> &'static str {
+    &paths()[0]
+}
+
+pub(crate) fn favicon_path() -> &'static str {
+    &paths()[1]
+}
+
+/// `GET /assets/{name}`: a current file under its current name; anything else is not
+/// found (an old name included, so a stale page gets no stale file forever).
 pub(crate) async fn asset(Path(name): Path<String>) -> Response {
-    if format!("/assets/{name}") != site_css_path() {
+    let requested = format!("/assets/{name}");
+    let Some(asset) = paths()
+        .iter()
+        .position(|path| *path == requested)
+        .map(|i| &ASSETS[i])
+    else {
         return crate::problem::not_found().await.into_response();
-    }
+    };
     (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, asset.content_type),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        SITE_CSS,
+        asset.bytes,
     )
         .into_response()
 }

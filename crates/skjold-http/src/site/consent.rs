@@ -78,19 +78,19 @@ impl ChoiceForm {
     }
 }
 
-/// Whether a form post comes from this site's own pages: browsers say so in
-/// `Sec-Fetch-Site`, and name the page's origin in `Origin`. A form on another site
-/// cannot set a visitor's choice (CSRF).
+/// Whether a form post comes from this site's own pages (CSRF): browsers say where a
+/// request comes from in `Sec-Fetch-Site`, which no page can set. Older browsers, which
+/// lack it, name the page's origin in `Origin` instead (as `null` under this site's
+/// `no-referrer` policy, so they are refused: better than a forged choice). A client
+/// that sends neither is not a browser, and no other site can make it post.
 pub(crate) fn same_origin(headers: &HeaderMap, uri: &Uri) -> bool {
     let header = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    if let Some(site) = header(header::HeaderName::from_static("sec-fetch-site"))
-        && site != "same-origin"
-    {
-        return false;
+    if let Some(site) = header(header::HeaderName::from_static("sec-fetch-site")) {
+        return site == "same-origin";
     }
     // HTTP/2 names the host in the request's authority, HTTP/1.1 in `Host`.
     let host = uri.authority().map(|a| a.as_str()).or(header(header::HOST));

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use skjold_domain::CookieChoice;
 use time::OffsetDateTime;
 
-use super::assets::site_css_path;
+use super::assets::{favicon_path, site_css_path};
 use super::consent::current_consent;
 use super::facts::SiteFacts;
 use super::lang::Lang;
@@ -23,6 +23,7 @@ pub(crate) struct Frame {
     other_lang: &'static str,
     path: String,
     css: &'static str,
+    icon: &'static str,
     /// No choice yet (or one under an older policy): the banner asks.
     banner: bool,
     /// The current choice, to fill in the form; none chosen: all off.
@@ -44,6 +45,7 @@ impl Frame {
             other_lang: lang.other().code(),
             path: uri.path().to_owned(),
             css: site_css_path(),
+            icon: favicon_path(),
             banner: consent.is_none(),
             choice: consent.map(|c| c.choice).unwrap_or_default(),
         }

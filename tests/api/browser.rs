@@ -1,0 +1,328 @@
+//! The site in a real browser (C16, C21): Debian's headless `chromium`, driven over
+//! WebDriver through `chromedriver`, against the real server over HTTPS. Each test
+//! fails on any console error the browser logged, CSP refusals included, and saves
+//! screenshots under `target/screenshots/`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{Backend, Launch, TestApp, skip};
+
+const PACKAGES: &str = "apt-get install chromium chromium-driver";
+
+/// A browser session, with the chromedriver that runs it; both end on drop.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// The browser's console, which chromedriver keeps when asked (`goog:loggingPrefs`).
+#[derive(Debug)]
+struct ConsoleLog;
+
+impl WebDriverCompatibleCommand for ConsoleLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
+/// The server's certificate is from the test run's own development CA, which the
+/// browser does not know: it is told to trust that certificate's key (base64 SHA-256 of
+/// its SubjectPublicKeyInfo) as it would a publicly trusted one, so the origin is a
+/// secure context with `Secure` cookies, unlike a certificate error clicked through.
+fn trusted_key(app: &TestApp) -> String {
+    let cert = app.key_dir().join("tls/dev-cert.pem");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(
+            "openssl x509 -pubkey -noout -in \"$1\" | openssl pkey -pubin -outform der \
+             | openssl dgst -sha256 -binary | openssl base64 -A",
+        )
+        .arg("sh")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+impl Browser {
+    /// A fresh headless browser with no cookies, trusting `app`'s certificate; `None`
+    /// (after a loud skip) when chromium or chromedriver is not installed.
+    pub async fn start(app: &TestApp) -> Option<Browser> {
+        if !std::path::Path::new("/usr/bin/chromium").exists() {
+            skip("chromium", PACKAGES);
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let Ok(driver) = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        else {
+            skip("chromedriver", PACKAGES);
+            return None;
+        };
+        let spki = trusted_key(app);
+        let mut capabilities = Capabilities::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--window-size=1280,900", "--lang=nb",
+                         format!("--ignore-certificate-errors-spki-list={spki}")],
+                // What a Norwegian visitor's browser asks for.
+                "prefs": {"intl.accept_languages": "nb,no,en"},
+            }),
+        );
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let connected =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&url)
+                    .await;
+            match connected {
+                Ok(client) => return Some(Browser { client, driver }),
+                Err(error) if std::time::Instant::now() > deadline => {
+                    panic!("chromedriver did not start a session: {error}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+
+    /// Every console error since the last call (CSP refusals are among them).
+    pub async fn console_errors(&self) -> Vec<String> {
+        let log = self.client.issue_cmd(ConsoleLog).await.unwrap();
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Saves the page as `target/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// The names and values of the cookies the browser holds for the site.
+    pub async fn cookies(&self) -> Vec<(String, String)> {
+        self.client
+            .get_all_cookies()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| (c.name().to_owned(), c.value().to_owned()))
+            .collect()
+    }
+
+    pub async fn text_of(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Clicks a form's button and waits until the browser holds a consent cookie whose
+    /// value starts with `value` and the page it was sent back to has loaded.
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.click(css).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let cookies = self.cookies().await;
+            let set = cookies.iter().any(|(_, v)| v.starts_with(value));
+            let loaded = self
+                .client
+                .execute("return document.readyState", vec![])
+                .await
+                .is_ok_and(|state| state == "complete");
+            if set && loaded {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {value} consent: {cookies:?} on {}",
+                self.client.source().await.unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn has(&self, css: &str) -> bool {
+        !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+    }
+
+    /// Ends the session; dropping `self` then stops chromedriver.
+    pub async fn close(self) {
+        self.client.clone().close().await.unwrap();
+    }
+}
+
+/// A server for the browser, with the numbers the security page must show.
+async fn site() -> Option<TestApp> {
+    Some(
+        Launch::new(Backend::Sqlite)
+            .await?
+            .arg("--backup-min-days")
+            .arg("35")
+            .arg("--log-retention-days")
+            .arg("60")
+            .start()
+            .await,
+    )
+}
+
+#[tokio::test]
+async fn c21_the_banner_asks_first_no_optional_cookie_before_a_choice_and_each_choice_persists() {
+    let Some(app) = site().await else { return };
+    let Some(browser) = Browser::start(&app).await else {
+        return;
+    };
+    let b = &browser;
+
+    // First visit: the banner, in Norwegian, and no cookie at all.
+    b.client.goto(&app.url("/")).await.unwrap();
+    assert!(b.has(".banner").await, "the banner is shown");
+    assert_eq!(b.text_of("#cookie-title").await, "Informasjonskapsler");
+    assert!(
+        b.cookies().await.is_empty(),
+        "no cookie before a choice: {:?}",
+        b.cookies().await
+    );
+    b.screenshot("landing").await;
+
+    // Reject all: back on the same page without the banner, one necessary cookie
+    // holding "nothing optional", still so after a reload and on other pages.
+    b.choose("button[value=none]", "1.000.").await;
+    assert!(!b.has(".banner").await);
+    let cookies = b.cookies().await;
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    assert_eq!(cookies[0].0, "__Host-skjold-consent");
+    assert!(cookies[0].1.starts_with("1.000."), "{cookies:?}");
+    b.client.refresh().await.unwrap();
+    assert!(!b.has(".banner").await, "the choice persists");
+    b.client.goto(&app.url("/privacy")).await.unwrap();
+    assert!(!b.has(".banner").await);
+
+    // Changing it is one click away in the footer; accept all there.
+    b.click("footer a[href^='/cookies']").await;
+    b.choose("button[value=all]", "1.111.").await;
+    b.client.goto(&app.url("/cookies")).await.unwrap();
+    assert!(
+        b.text_of("main")
+            .await
+            .contains("Ditt nåværende valg ble gjort")
+    );
+
+    // "Velg selv" opens the categories without a script: statistics only.
+    b.click("details summary").await;
+    // The form shows the current choice (all three on): statistics stays, the rest go.
+    if !b.has("input[name=statistics]:checked").await {
+        b.click("input[name=statistics]").await;
+    }
+    if b.has("input[name=marketing]:checked").await {
+        b.click("input[name=marketing]").await;
+    }
+    if b.has("input[name=preferences]:checked").await {
+        b.click("input[name=preferences]").await;
+    }
+    b.choose("button[value=some]", "1.010.").await;
+    assert_eq!(
+        b.cookies().await.len(),
+        1,
+        "still only the necessary cookie"
+    );
+
+    let errors = b.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn c16_the_security_page_shows_the_configured_retention_in_the_browser() {
+    let Some(app) = site().await else { return };
+    let Some(browser) = Browser::start(&app).await else {
+        return;
+    };
+    let b = &browser;
+    b.client.goto(&app.url("/security?lang=en")).await.unwrap();
+    assert_eq!(b.text_of("[data-fact=backup-min-days]").await, "35");
+    assert_eq!(b.text_of("[data-fact=backup-max-days]").await, "90");
+    assert_eq!(b.text_of("[data-fact=log-retention-days]").await, "60");
+    assert!(b.text_of("h1").await.contains("Security"));
+    b.screenshot("security").await;
+    // The stylesheet applied: the banner has its own background, not the page's.
+    let background = b
+        .client
+        .find(Locator::Css(".banner"))
+        .await
+        .unwrap()
+        .css_value("background-color")
+        .await
+        .unwrap();
+    assert_ne!(
+        background, "rgba(0, 0, 0, 0)",
+        "the embedded stylesheet loaded"
+    );
+    let errors = b.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}

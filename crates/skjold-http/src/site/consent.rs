@@ -12,6 +12,7 @@ use serde::Deserialize;
 use skjold_app::App;
 use skjold_domain::{CookieChoice, CookieConsent};
 
+use crate::browser_requests::{cookie, same_site};
 use crate::routes::api::Meta;
 
 /// `__Host-`: sent only over HTTPS, only to this host, for every path (C16).
@@ -21,14 +22,8 @@ const KEEP_SECONDS: u32 = 365 * 24 * 3600;
 
 /// The visitor's current choice, if they made one under the policy in force.
 pub(crate) fn current_consent(headers: &HeaderMap) -> Option<CookieConsent> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == CONSENT_COOKIE)
-        .and_then(|(_, value)| value.parse::<CookieConsent>().ok())
+    cookie(headers, CONSENT_COOKIE)
+        .and_then(|value| value.parse::<CookieConsent>().ok())
         .filter(CookieConsent::is_current)
 }
 
@@ -78,29 +73,6 @@ impl ChoiceForm {
     }
 }
 
-/// Whether a form post comes from this site's own pages (CSRF): browsers say where a
-/// request comes from in `Sec-Fetch-Site`, which no page can set. Older browsers, which
-/// lack it, name the page's origin in `Origin` instead (as `null` under this site's
-/// `no-referrer` policy, so they are refused: better than a forged choice). A client
-/// that sends neither is not a browser, and no other site can make it post.
-pub(crate) fn same_origin(headers: &HeaderMap, uri: &Uri) -> bool {
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    if let Some(site) = header(header::HeaderName::from_static("sec-fetch-site")) {
-        return site == "same-origin";
-    }
-    // HTTP/2 names the host in the request's authority, HTTP/1.1 in `Host`.
-    let host = uri.authority().map(|a| a.as_str()).or(header(header::HOST));
-    match (header(header::ORIGIN), host) {
-        (Some(origin), Some(host)) => origin.strip_prefix("https://") == Some(host),
-        (Some(_), None) => false,
-        (None, _) => true,
-    }
-}
-
 /// `POST /cookies`: records the choice, keeps it in the consent cookie and goes back.
 pub(crate) async fn choose(
     State(app): State<App>,
@@ -109,7 +81,7 @@ pub(crate) async fn choose(
     uri: Uri,
     Form(form): Form<ChoiceForm>,
 ) -> Response {
-    if !same_origin(&headers, &uri) {
+    if !same_site(&headers, &uri) {
         return (
             StatusCode::FORBIDDEN,
             "This form can only be sent from this site.",

@@ -18,7 +18,7 @@ mod signup;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::{Json, Router};
 use skjold_app::{App, Caller, RequestMeta};
 use time::format_description::well_known::Rfc3339;
@@ -164,10 +164,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Credential {
         if let Some(token) = bearer {
             return Ok(Credential(token.trim().to_owned()));
         }
-        let token = session_cookie(&parts.headers).ok_or(Problem::Unauthenticated)?;
+        let token = crate::browser_requests::cookie(&parts.headers, SESSION_COOKIE)
+            .map(str::to_owned)
+            .ok_or(Problem::Unauthenticated)?;
         // A browser sends the cookie with any request, also one a foreign page makes it
         // send: a change must prove it comes from this site.
-        if !parts.method.is_safe() && !same_site(parts) {
+        if !parts.method.is_safe()
+            && !crate::browser_requests::same_site(&parts.headers, &parts.uri)
+        {
             return Err(Problem::CrossSiteRequest);
         }
         Ok(Credential(token))
@@ -178,38 +182,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Credential {
 /// host, for every path, so no subdomain or plain-HTTP page can plant or overwrite it
 /// (ASVS 3.3.1).
 const SESSION_COOKIE: &str = "__Host-skjold_session";
-
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
-}
-
-/// Whether a request comes from a page of this site: by the browser's Fetch Metadata
-/// (`Sec-Fetch-Site`), or, from browsers without it, by an `Origin` naming this host.
-/// Neither header: refused, since every browser that sends cookies sends one of them.
-fn same_site(parts: &Parts) -> bool {
-    let headers = &parts.headers;
-    if let Some(site) = headers.get("sec-fetch-site") {
-        return site.as_bytes() == b"same-origin";
-    }
-    // HTTP/2 carries the host in the request's authority, HTTP/1.1 in the Host header.
-    let host = parts
-        .uri
-        .authority()
-        .map(|a| a.as_str())
-        .or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()));
-    let origin = headers
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .and_then(|o| o.strip_prefix("https://"));
-    matches!((host, origin), (Some(host), Some(origin)) if host.eq_ignore_ascii_case(origin))
-}
 
 /// `Set-Cookie` for a session token, or to remove the cookie with `None`.
 pub(crate) fn cookie(token: Option<&str>, max_age_seconds: i64) -> Result<HeaderValue, Problem> {

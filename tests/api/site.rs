@@ -156,6 +156,13 @@ async fn c16_the_security_page_states_the_numbers_the_server_runs_with() {
         switched.contains("<html lang=\"en\">"),
         "the switch overrides the browser"
     );
+    // …and holds from page to page; without a switch the links carry no language.
+    assert!(
+        switched.contains("href=\"/privacy?lang=en\"")
+            && switched.contains("name=\"back\" value=\"/security?lang=en\""),
+        "{switched}"
+    );
+    assert!(norwegian.contains("href=\"/privacy\""), "{norwegian}");
 
     let txt = app.get("/.well-known/security.txt").await;
     assert_eq!(txt.headers()["content-type"], "text/plain; charset=utf-8");

@@ -21,6 +21,9 @@ pub(crate) struct Frame {
     nb: bool,
     lang_code: &'static str,
     other_lang: &'static str,
+    /// `?lang=<code>` when the visitor switched language, for the site's own links, so
+    /// the switch holds from page to page; otherwise empty (the browser's choice holds).
+    keep: &'static str,
     path: String,
     css: &'static str,
     icon: &'static str,
@@ -43,6 +46,11 @@ impl Frame {
             nb: lang == Lang::Nb,
             lang_code: lang.code(),
             other_lang: lang.other().code(),
+            keep: match (query.lang.is_some(), lang) {
+                (false, _) => "",
+                (true, Lang::Nb) => "?lang=nb",
+                (true, Lang::En) => "?lang=en",
+            },
             path: uri.path().to_owned(),
             css: site_css_path(),
             icon: favicon_path(),

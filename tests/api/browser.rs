@@ -201,6 +201,35 @@ impl Browser {
         }
     }
 
+    /// Clears the field and types `text` into it.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.client.find(Locator::Css(css)).await.unwrap();
+        element.attr(name).await.unwrap()
+    }
+
+    /// Clicks a form's button and waits for the page the server answered with.
+    pub async fn submit(&self, css: &str) {
+        let before = self.client.find(Locator::Css("html")).await.unwrap();
+        self.click(css).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        // The old page's root goes stale once the new one has replaced it.
+        while before.tag_name().await.is_ok() {
+            assert!(std::time::Instant::now() < deadline, "no new page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.client
+            .wait()
+            .for_element(Locator::Css("footer"))
+            .await
+            .unwrap();
+    }
+
     pub async fn has(&self, css: &str) -> bool {
         !self
             .client
@@ -324,5 +353,80 @@ async fn c16_the_security_page_shows_the_configured_retention_in_the_browser() {
     );
     let errors = b.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn c11_c13_a_person_signs_in_with_the_2_step_code_and_out_in_the_browser() {
+    let mailbox = crate::mailbox::Mailbox::start().await;
+    let Some(launch) = Launch::new(Backend::Sqlite).await else {
+        return;
+    };
+    let app = launch.mail_to(&mailbox).start().await;
+    let email = "kari@example.no";
+    let (token, _) = crate::people::person(&app, &mailbox, email).await;
+    let (_, totp) = crate::second_step::enable_totp_secret(&app, &token).await;
+    let Some(browser) = Browser::start(&app).await else {
+        return;
+    };
+    let b = &browser;
+    b.client.goto(&app.url("/cookies")).await.unwrap();
+    b.choose("button[value=none]", "1.000.").await;
+
+    // A wrong password: the form again, the message beside the password field.
+    b.client.goto(&app.url("/login")).await.unwrap();
+    b.screenshot("sign-in").await;
+    b.type_into("#email", email).await;
+    b.type_into("#password", "not the password at all").await;
+    b.submit("form.stacked button").await;
+    assert_eq!(
+        b.text_of("#password-error").await,
+        "Feil e-post eller passord."
+    );
+    assert_eq!(
+        b.attribute("#password", "aria-invalid").await.as_deref(),
+        Some("true")
+    );
+
+    // The right one, then the authenticator's code (the next step's: the current one
+    // was spent confirming the app), and signed in, the session in the __Host- cookie.
+    b.type_into("#password", crate::people::PASSWORD).await;
+    b.submit("form.stacked button").await;
+    b.screenshot("second-step").await;
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    b.type_into("#code", &totp.code_at(unix + 30).unwrap())
+        .await;
+    b.submit("form.stacked button").await;
+    assert_eq!(b.text_of("#signed-in-as").await, email);
+    assert!(
+        b.cookies()
+            .await
+            .iter()
+            .any(|(n, _)| n == "__Host-skjold_session")
+    );
+    b.submit("form.stacked button").await;
+    assert!(
+        !b.cookies()
+            .await
+            .iter()
+            .any(|(n, _)| n == "__Host-skjold_session")
+    );
+    b.client.goto(&app.url("/app")).await.unwrap();
+    assert!(
+        b.has("#password").await,
+        "signed out: /app leads to the login form"
+    );
+
+    let errors = b.console_errors().await;
+    // The wrong password's 401 is the browser's only complaint, and an expected one.
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("/login") && e.contains("401")),
+        "console errors: {errors:?}"
+    );
     browser.close().await;
 }

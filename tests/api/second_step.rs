@@ -182,6 +182,11 @@ on_both_backends! {
 
 /// Sets up an authenticator app for the signed-in `token`: the new session's token.
 pub(crate) async fn enable_totp(app: &TestApp, token: &str) -> String {
+    enable_totp_secret(app, token).await.0
+}
+
+/// [`enable_totp`], with the app's secret, to make later codes with.
+pub(crate) async fn enable_totp_secret(app: &TestApp, token: &str) -> (String, TotpSecret) {
     let (status, setup) = app
         .post_json(
             "/api/v1/me/second-step/totp",
@@ -200,7 +205,7 @@ pub(crate) async fn enable_totp(app: &TestApp, token: &str) -> String {
         )
         .await;
     assert_eq!(status, 201, "{enabled}");
-    enabled["token"].as_str().unwrap().to_owned()
+    (enabled["token"].as_str().unwrap().to_owned(), secret)
 }
 
 on_both_backends! {

@@ -194,3 +194,48 @@ async fn c16_the_security_page_states_the_numbers_the_server_runs_with() {
         );
     }
 }
+
+#[tokio::test]
+async fn c16_sign_in_forms_refuse_other_sites_and_the_app_asks_for_a_session() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    for path in ["/login", "/login/second-step", "/logout"] {
+        let forged = app
+            .client
+            .post(app.url(path))
+            .header("sec-fetch-site", "cross-site")
+            .form(&[
+                ("email", "a@example.no"),
+                ("password", "x"),
+                ("challenge", "c"),
+                ("code", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403, "{path}");
+        assert!(forged.headers().get(SET_COOKIE).is_none());
+    }
+    let app_page = app.get("/app").await;
+    assert_eq!(app_page.status(), 303);
+    assert_eq!(app_page.headers()[LOCATION], "/login");
+    let wrong = app
+        .client
+        .post(app.url("/login"))
+        .header(ORIGIN, app.url(""))
+        .form(&[
+            ("email", "nobody@example.no"),
+            ("password", "not the password at all"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().get(SET_COOKIE).is_none());
+    let body = wrong.text().await.unwrap();
+    assert!(
+        body.contains("id=\"password-error\"") && body.contains("value=\"nobody@example.no\""),
+        "{body}"
+    );
+}

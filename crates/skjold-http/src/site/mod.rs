@@ -7,11 +7,12 @@ mod consent;
 mod facts;
 mod lang;
 mod pages;
+mod sign_in;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use skjold_app::App;
 
 pub use facts::SiteFacts;
@@ -24,6 +25,10 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .with_state(facts);
     let consent = Router::new()
         .route("/cookies", get(pages::cookies).post(consent::choose))
+        .route("/login", get(sign_in::login_page).post(sign_in::login))
+        .route("/login/second-step", post(sign_in::second_step))
+        .route("/app", get(sign_in::home))
+        .route("/logout", post(sign_in::logout))
         .with_state(app);
     Router::new()
         .route("/", get(pages::home))

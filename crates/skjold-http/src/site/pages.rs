@@ -18,28 +18,28 @@ use super::lang::Lang;
 
 /// What every page's frame needs: language, where the page is, the banner.
 pub(crate) struct Frame {
-    nb: bool,
-    lang_code: &'static str,
-    other_lang: &'static str,
+    pub(super) nb: bool,
+    pub(super) lang_code: &'static str,
+    pub(super) other_lang: &'static str,
     /// `?lang=<code>` when the visitor switched language, for the site's own links, so
     /// the switch holds from page to page; otherwise empty (the browser's choice holds).
-    keep: &'static str,
-    path: String,
-    css: &'static str,
-    icon: &'static str,
+    pub(super) keep: &'static str,
+    pub(super) path: String,
+    pub(super) css: &'static str,
+    pub(super) icon: &'static str,
     /// No choice yet (or one under an older policy): the banner asks.
-    banner: bool,
+    pub(super) banner: bool,
     /// The current choice, to fill in the form; none chosen: all off.
-    choice: CookieChoice,
+    pub(super) choice: CookieChoice,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct LangQuery {
     lang: Option<String>,
 }
 
 impl Frame {
-    fn new(uri: &Uri, query: &LangQuery, headers: &HeaderMap) -> Frame {
+    pub(crate) fn new(uri: &Uri, query: &LangQuery, headers: &HeaderMap) -> Frame {
         let lang = Lang::choose(query.lang.as_deref(), headers);
         let consent = current_consent(headers);
         Frame {
@@ -89,7 +89,7 @@ struct Cookies {
 }
 
 /// A rendered page; a template that fails to render is a server error, logged.
-fn html(rendered: askama::Result<String>) -> Response {
+pub(crate) fn html(rendered: askama::Result<String>) -> Response {
     match rendered {
         Ok(body) => Html(body).into_response(),
         Err(error) => {

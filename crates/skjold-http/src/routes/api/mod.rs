@@ -181,7 +181,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Credential {
 /// The session cookie. `__Host-` makes browsers accept it only over HTTPS, from this exact
 /// host, for every path, so no subdomain or plain-HTTP page can plant or overwrite it
 /// (ASVS 3.3.1).
-const SESSION_COOKIE: &str = "__Host-skjold_session";
+pub(crate) const SESSION_COOKIE: &str = "__Host-skjold_session";
 
 /// `Set-Cookie` for a session token, or to remove the cookie with `None`.
 pub(crate) fn cookie(token: Option<&str>, max_age_seconds: i64) -> Result<HeaderValue, Problem> {

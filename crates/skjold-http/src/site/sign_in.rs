@@ -1,0 +1,248 @@
+//! Signing in and out in the browser (C11, C12, C16): a plain form posted to the
+//! server, the 2-step code when the account has one, the session in the `__Host-`
+//! session cookie the API also accepts, and a page for the signed-in user. Every post
+//! must come from this site's own pages (Fetch Metadata or Origin).
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use skjold_app::{App, AppError, IssuedSession, SignIn};
+
+use super::pages::{Frame, LangQuery, html};
+use crate::browser_requests::{cookie, same_site};
+use crate::routes::api::{Meta, SESSION_COOKIE, cookie as session_cookie};
+
+/// The device token a sign-in hands out, kept so later sign-ins from this browser are
+/// spared the brute-force delays (C14): strictly necessary, like the session.
+const DEVICE_COOKIE: &str = "__Host-skjold-device";
+const DEVICE_SECONDS: u32 = 365 * 24 * 3600;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct Login {
+    page: Frame,
+    email: String,
+    /// Set once the password was right and a code is needed.
+    challenge: Option<String>,
+    sms: bool,
+    /// What went wrong, shown next to the field.
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "app.html")]
+struct Home {
+    page: Frame,
+    email: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Credentials {
+    email: String,
+    password: SecretString,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Code {
+    challenge: String,
+    code: SecretString,
+}
+
+fn refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "This form can only be sent from this site.",
+    )
+        .into_response()
+}
+
+/// The login page again, with `error` beside the field it concerns.
+fn again(page: Frame, email: String, challenge: Option<String>, error: AppError) -> Response {
+    let nb = page.nb;
+    let (status, message) = match error {
+        AppError::InvalidCredentials | AppError::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            if nb {
+                "Feil e-post eller passord."
+            } else {
+                "Wrong e-mail or password."
+            },
+        ),
+        AppError::InvalidCode => (
+            StatusCode::UNAUTHORIZED,
+            if nb {
+                "Koden stemmer ikke, eller er brukt."
+            } else {
+                "The code is wrong or was used."
+            },
+        ),
+        AppError::RateLimited { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            if nb {
+                "For mange forsøk. Vent litt og prøv igjen."
+            } else {
+                "Too many attempts. Wait a while and try again."
+            },
+        ),
+        other => return crate::problem::Problem::from(other).into_response(),
+    };
+    let mut response = html(
+        Login {
+            page,
+            email,
+            challenge,
+            sms: false,
+            error: Some(message),
+        }
+        .render(),
+    );
+    *response.status_mut() = status;
+    response
+}
+
+/// Signed in: the session cookie (and the device cookie, for a new device), then the app.
+fn signed_in(issued: IssuedSession) -> Response {
+    let lifetime = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
+    let mut response = Redirect::to("/app").into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = session_cookie(Some(issued.token.expose_secret()), lifetime) {
+        headers.append(header::SET_COOKIE, value);
+    }
+    if let Some(device) = &issued.device_token {
+        let device = format!(
+            "{DEVICE_COOKIE}={}; Max-Age={DEVICE_SECONDS}; Path=/; Secure; HttpOnly; SameSite=Lax",
+            device.expose_secret()
+        );
+        if let Ok(value) = HeaderValue::from_str(&device) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// `GET /login`; a signed-in visitor goes on to the app.
+pub(crate) async fn login_page(
+    State(app): State<App>,
+    uri: Uri,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && app.authenticate(token).await.is_ok()
+    {
+        return Redirect::to("/app").into_response();
+    }
+    let page = Frame::new(&uri, &q, &headers);
+    html(
+        Login {
+            page,
+            email: String::new(),
+            challenge: None,
+            sms: false,
+            error: None,
+        }
+        .render(),
+    )
+}
+
+/// `POST /login`: the password, then either the app or the code form.
+pub(crate) async fn login(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Response {
+    if !same_site(&headers, &uri) {
+        return refused();
+    }
+    let page = Frame::new(&uri, &LangQuery::default(), &headers);
+    let device = cookie(&headers, DEVICE_COOKIE);
+    match app.sign_in(&form.email, form.password, device, &meta).await {
+        Ok(SignIn::Session(issued)) => signed_in(issued),
+        Ok(SignIn::SecondStep { challenge, methods }) => html(
+            Login {
+                page,
+                email: form.email,
+                challenge: Some(challenge.expose_secret().to_owned()),
+                sms: methods.contains(&"sms"),
+                error: None,
+            }
+            .render(),
+        ),
+        Err(error) => again(page, form.email, None, error),
+    }
+}
+
+/// `POST /login/second-step`: the code.
+pub(crate) async fn second_step(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<Code>,
+) -> Response {
+    if !same_site(&headers, &uri) {
+        return refused();
+    }
+    let page = Frame::new(&uri, &LangQuery::default(), &headers);
+    match app
+        .complete_second_step(&form.challenge, form.code.expose_secret(), &meta)
+        .await
+    {
+        Ok(issued) => signed_in(issued),
+        Err(error) => again(page, String::new(), Some(form.challenge), error),
+    }
+}
+
+/// `GET /app`: the signed-in user's page; without a session, the login page.
+pub(crate) async fn home(
+    State(app): State<App>,
+    uri: Uri,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match cookie(&headers, SESSION_COOKIE) {
+        Some(token) => app.authenticate(token).await.ok(),
+        None => None,
+    };
+    let Some(caller) = caller else {
+        return Redirect::to("/login").into_response();
+    };
+    match app.me(caller).await {
+        Ok(me) => html(
+            Home {
+                page: Frame::new(&uri, &q, &headers),
+                email: me.email,
+            }
+            .render(),
+        ),
+        Err(error) => crate::problem::Problem::from(error).into_response(),
+    }
+}
+
+/// `POST /logout`: ends the session and clears its cookie.
+pub(crate) async fn logout(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if !same_site(&headers, &uri) {
+        return refused();
+    }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Ok(caller) = app.authenticate(token).await
+        && let Err(error) = app.sign_out(caller, &meta).await
+    {
+        return crate::problem::Problem::from(error).into_response();
+    }
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) = session_cookie(None, 0) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}

@@ -430,3 +430,78 @@ async fn c11_c13_a_person_signs_in_with_the_2_step_code_and_out_in_the_browser()
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn c11_a_person_signs_up_confirms_the_address_from_the_mail_and_signs_in() {
+    let mailbox = crate::mailbox::Mailbox::start().await;
+    let Some(launch) = Launch::new(Backend::Sqlite).await else {
+        return;
+    };
+    let app = launch.mail_to(&mailbox).start().await;
+    let Some(browser) = Browser::start(&app).await else {
+        return;
+    };
+    let b = &browser;
+    let email = "ola@example.no";
+    b.client.goto(&app.url("/signup")).await.unwrap();
+    b.choose("button[value=none]", "1.000.").await;
+
+    // A common password is refused beside its field, the other values kept.
+    b.type_into("#account_name", "Nordmann AS").await;
+    b.type_into("#email", email).await;
+    b.type_into("#password", "password123").await;
+    b.submit("form.stacked button").await;
+    assert!(
+        b.has("#password-error").await,
+        "the refusal beside the password"
+    );
+    assert_eq!(b.attribute("#email", "value").await.as_deref(), Some(email));
+    b.type_into("#password", crate::people::PASSWORD).await;
+    b.submit("form.stacked button").await;
+    assert!(b.has("#check-mail").await);
+
+    // The link in the mail: its code is moved from the fragment into the form.
+    let mail = mailbox.wait_for(email, "Confirm your e-mail address").await;
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|word| word.contains("/verify-email#token="))
+        .expect("a confirmation link")
+        .to_owned();
+    b.client.goto(&link).await.unwrap();
+    // The field's live value, which the script set (not its attribute).
+    let code = b
+        .client
+        .find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(code.starts_with("skjv_"), "{code:?}");
+    let address = b.client.current_url().await.unwrap();
+    assert!(
+        address.fragment().is_none(),
+        "the code left the address bar: {address}"
+    );
+    b.submit("form.stacked button").await;
+    assert!(b.has("#confirmed").await);
+
+    // And signs in.
+    b.click("#confirmed a").await;
+    b.type_into("#email", email).await;
+    b.type_into("#password", crate::people::PASSWORD).await;
+    b.submit("form.stacked button").await;
+    assert_eq!(b.text_of("#signed-in-as").await, email);
+
+    let errors = b.console_errors().await;
+    // The refused password's 422 is the only complaint, and an expected one.
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("/signup") && e.contains("422")),
+        "console errors: {errors:?}"
+    );
+    browser.close().await;
+}

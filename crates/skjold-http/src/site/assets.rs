@@ -17,7 +17,7 @@ struct Asset {
     bytes: &'static [u8],
 }
 
-const ASSETS: [Asset; 2] = [
+const ASSETS: [Asset; 3] = [
     Asset {
         stem: "site",
         extension: "css",
@@ -29,6 +29,12 @@ const ASSETS: [Asset; 2] = [
         extension: "svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../assets/favicon.svg"),
+    },
+    Asset {
+        stem: "verify",
+        extension: "js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/verify.js"),
     },
 ];
 
@@ -57,6 +63,12 @@ pub(crate) fn site_css_path() -> &'static str {
 
 pub(crate) fn favicon_path() -> &'static str {
     &paths()[1]
+}
+
+/// The one script: it moves the code of an e-mail's link from the fragment into the
+/// verification form.
+pub(crate) fn verify_script_path() -> &'static str {
+    &paths()[2]
 }
 
 /// `GET /assets/{name}`: a current file under its current name; anything else is not

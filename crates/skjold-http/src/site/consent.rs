@@ -12,6 +12,7 @@ use serde::Deserialize;
 use skjold_app::App;
 use skjold_domain::{CookieChoice, CookieConsent};
 
+use super::pages::refused;
 use crate::browser_requests::{cookie, same_site};
 use crate::routes::api::Meta;
 
@@ -82,11 +83,7 @@ pub(crate) async fn choose(
     Form(form): Form<ChoiceForm>,
 ) -> Response {
     if !same_site(&headers, &uri) {
-        return (
-            StatusCode::FORBIDDEN,
-            "This form can only be sent from this site.",
-        )
-            .into_response();
+        return refused();
     }
     let Some(choice) = form.choice() else {
         return (StatusCode::BAD_REQUEST, "Choose all, none or some.").into_response();

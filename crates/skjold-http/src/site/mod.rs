@@ -8,6 +8,7 @@ mod facts;
 mod lang;
 mod pages;
 mod sign_in;
+mod sign_up;
 
 use std::sync::Arc;
 
@@ -28,6 +29,11 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .route("/login", get(sign_in::login_page).post(sign_in::login))
         .route("/login/second-step", post(sign_in::second_step))
         .route("/app", get(sign_in::home))
+        .route("/signup", get(sign_up::signup_page).post(sign_up::signup))
+        .route(
+            "/verify-email",
+            get(sign_up::verify_page).post(sign_up::verify),
+        )
         .route("/logout", post(sign_in::logout))
         .with_state(app);
     Router::new()

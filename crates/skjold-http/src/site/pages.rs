@@ -88,6 +88,24 @@ struct Cookies {
     made: Option<String>,
 }
 
+/// A form posted from another site (see `crate::browser_requests::same_site`).
+pub(crate) fn refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "This form can only be sent from this site.",
+    )
+        .into_response()
+}
+
+/// What a form says when the visitor's address has used up its attempts for now.
+pub(crate) fn too_many(nb: bool) -> &'static str {
+    if nb {
+        "For mange forsøk. Vent litt og prøv igjen."
+    } else {
+        "Too many attempts. Wait a while and try again."
+    }
+}
+
 /// A rendered page; a template that fails to render is a server error, logged.
 pub(crate) fn html(rendered: askama::Result<String>) -> Response {
     match rendered {

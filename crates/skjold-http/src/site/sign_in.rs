@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use skjold_app::{App, AppError, IssuedSession, SignIn};
 
-use super::pages::{Frame, LangQuery, html};
+use super::pages::{Frame, LangQuery, html, refused, too_many};
 use crate::browser_requests::{cookie, same_site};
 use crate::routes::api::{Meta, SESSION_COOKIE, cookie as session_cookie};
 
@@ -51,14 +51,6 @@ pub(crate) struct Code {
     code: SecretString,
 }
 
-fn refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "This form can only be sent from this site.",
-    )
-        .into_response()
-}
-
 /// The login page again, with `error` beside the field it concerns.
 fn again(page: Frame, email: String, challenge: Option<String>, error: AppError) -> Response {
     let nb = page.nb;
@@ -79,14 +71,7 @@ fn again(page: Frame, email: String, challenge: Option<String>, error: AppError)
                 "The code is wrong or was used."
             },
         ),
-        AppError::RateLimited { .. } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            if nb {
-                "For mange forsøk. Vent litt og prøv igjen."
-            } else {
-                "Too many attempts. Wait a while and try again."
-            },
-        ),
+        AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, too_many(nb)),
         other => return crate::problem::Problem::from(other).into_response(),
     };
     let mut response = html(

@@ -407,7 +407,7 @@ async fn c11_c13_a_person_signs_in_with_the_2_step_code_and_out_in_the_browser()
             .iter()
             .any(|(n, _)| n == "__Host-skjold_session")
     );
-    b.submit("form.stacked button").await;
+    b.submit("#sign-out button").await;
     assert!(
         !b.cookies()
             .await
@@ -432,7 +432,8 @@ async fn c11_c13_a_person_signs_in_with_the_2_step_code_and_out_in_the_browser()
 }
 
 #[tokio::test]
-async fn c11_a_person_signs_up_confirms_the_address_from_the_mail_and_signs_in() {
+async fn c11_a_person_signs_up_confirms_the_mail_signs_in_and_a_password_change_signs_out_elsewhere()
+ {
     let mailbox = crate::mailbox::Mailbox::start().await;
     let Some(launch) = Launch::new(Backend::Sqlite).await else {
         return;
@@ -494,14 +495,48 @@ async fn c11_a_person_signs_up_confirms_the_address_from_the_mail_and_signs_in()
     b.type_into("#password", crate::people::PASSWORD).await;
     b.submit("form.stacked button").await;
     assert_eq!(b.text_of("#signed-in-as").await, email);
+    b.screenshot("app").await;
 
-    let errors = b.console_errors().await;
-    // The refused password's 422 is the only complaint, and an expected one.
+    // Signed in in a second browser as well; changing the password in the first signs
+    // the second out, and the first stays in with its new session.
+    let Some(other) = Browser::start(&app).await else {
+        return;
+    };
+    other.client.goto(&app.url("/login")).await.unwrap();
+    other.type_into("#email", email).await;
+    other.type_into("#password", crate::people::PASSWORD).await;
+    other.submit("form.stacked button").await;
+    assert_eq!(other.text_of("#signed-in-as").await, email);
+    b.type_into("#current", "not my password at all").await;
+    b.type_into("#new", "a brand new long passphrase").await;
+    b.submit("#change-password button").await;
     assert!(
-        errors
-            .iter()
-            .all(|e| e.contains("/signup") && e.contains("422")),
+        b.has("#current-error").await,
+        "a wrong current password is named beside it"
+    );
+    b.type_into("#current", crate::people::PASSWORD).await;
+    b.type_into("#new", "a brand new long passphrase").await;
+    b.submit("#change-password button").await;
+    assert!(b.has("#password-changed").await);
+    other.client.goto(&app.url("/app")).await.unwrap();
+    assert!(
+        other.has("#password").await,
+        "the other browser is signed out"
+    );
+    b.client.goto(&app.url("/app")).await.unwrap();
+    assert_eq!(
+        b.text_of("#signed-in-as").await,
+        email,
+        "this browser stays in"
+    );
+
+    // The refused forms' 422s are the only complaints, and expected ones.
+    let errors = b.console_errors().await;
+    assert!(
+        errors.iter().all(|e| e.contains("422")),
         "console errors: {errors:?}"
     );
+    assert!(other.console_errors().await.is_empty());
+    other.close().await;
     browser.close().await;
 }

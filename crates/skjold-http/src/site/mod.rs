@@ -29,6 +29,7 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .route("/login", get(sign_in::login_page).post(sign_in::login))
         .route("/login/second-step", post(sign_in::second_step))
         .route("/app", get(sign_in::home))
+        .route("/app/password", post(sign_in::change_password))
         .route("/signup", get(sign_up::signup_page).post(sign_up::signup))
         .route(
             "/verify-email",

@@ -97,6 +97,15 @@ pub(crate) fn refused() -> Response {
         .into_response()
 }
 
+/// What a form says beside a new password the policy refused.
+pub(crate) fn weak_password(nb: bool) -> &'static str {
+    if nb {
+        "Velg et lengre passord som ikke er blant de vanligste; noen ord som ikke hører sammen er et sterkt passord."
+    } else {
+        "Choose a longer password that is not among the most common; a few unrelated words make a strong one."
+    }
+}
+
 /// What a form says when the visitor's address has used up its attempts for now.
 pub(crate) fn too_many(nb: bool) -> &'static str {
     if nb {

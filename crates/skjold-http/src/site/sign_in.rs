@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use skjold_app::{App, AppError, IssuedSession, SignIn};
+use skjold_app::{App, AppError, Caller, IssuedSession, SignIn};
 
-use super::pages::{Frame, LangQuery, html, refused, too_many};
+use super::pages::{Frame, LangQuery, html, refused, too_many, weak_password};
 use crate::browser_requests::{cookie, same_site};
 use crate::routes::api::{Meta, SESSION_COOKIE, cookie as session_cookie};
 
@@ -37,6 +37,17 @@ struct Login {
 struct Home {
     page: Frame,
     email: String,
+    /// The password was just changed.
+    changed: bool,
+    /// The field an error belongs beside (`current`, `new`); empty without one.
+    field: &'static str,
+    error: &'static str,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewPassword {
+    current: SecretString,
+    new: SecretString,
 }
 
 #[derive(Deserialize)]
@@ -115,9 +126,7 @@ pub(crate) async fn login_page(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE)
-        && app.authenticate(token).await.is_ok()
-    {
+    if signed_in_caller(&app, &headers).await.is_some() {
         return Redirect::to("/app").into_response();
     }
     let page = Frame::new(&uri, &q, &headers);
@@ -183,6 +192,37 @@ pub(crate) async fn second_step(
     }
 }
 
+/// The caller the session cookie names, if it is valid.
+async fn signed_in_caller(app: &App, headers: &HeaderMap) -> Option<Caller> {
+    app.authenticate(cookie(headers, SESSION_COOKIE)?)
+        .await
+        .ok()
+}
+
+/// The signed-in page for `caller`, with what just happened.
+async fn home_page(
+    app: &App,
+    caller: Caller,
+    page: Frame,
+    changed: bool,
+    field: &'static str,
+    error: &'static str,
+) -> Response {
+    match app.me(caller).await {
+        Ok(me) => html(
+            Home {
+                page,
+                email: me.email,
+                changed,
+                field,
+                error,
+            }
+            .render(),
+        ),
+        Err(error) => crate::problem::Problem::from(error).into_response(),
+    }
+}
+
 /// `GET /app`: the signed-in user's page; without a session, the login page.
 pub(crate) async fn home(
     State(app): State<App>,
@@ -190,23 +230,62 @@ pub(crate) async fn home(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match cookie(&headers, SESSION_COOKIE) {
-        Some(token) => app.authenticate(token).await.ok(),
-        None => None,
-    };
-    let Some(caller) = caller else {
+    let Some(caller) = signed_in_caller(&app, &headers).await else {
         return Redirect::to("/login").into_response();
     };
-    match app.me(caller).await {
-        Ok(me) => html(
-            Home {
-                page: Frame::new(&uri, &q, &headers),
-                email: me.email,
-            }
-            .render(),
-        ),
-        Err(error) => crate::problem::Problem::from(error).into_response(),
+    home_page(&app, caller, Frame::new(&uri, &q, &headers), false, "", "").await
+}
+
+/// `POST /app/password`: the current password and a new one (ASVS 6.2.3). Every other
+/// session ends (the app raises the security stamp); this one is replaced by a new one.
+pub(crate) async fn change_password(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<NewPassword>,
+) -> Response {
+    if !same_site(&headers, &uri) {
+        return refused();
     }
+    let Some(caller) = signed_in_caller(&app, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let page = Frame::new(&uri, &LangQuery::default(), &headers);
+    let nb = page.nb;
+    let (status, field, error) = match app
+        .change_password(caller, form.current, form.new, &meta)
+        .await
+    {
+        Ok(issued) => {
+            let lifetime = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
+            let Ok(renewed) = app.authenticate(issued.token.expose_secret()).await else {
+                return Redirect::to("/login").into_response();
+            };
+            let mut response = home_page(&app, renewed, page, true, "", "").await;
+            if let Ok(value) = session_cookie(Some(issued.token.expose_secret()), lifetime) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            return response;
+        }
+        Err(AppError::WrongCurrentPassword | AppError::InvalidCredentials) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "current",
+            if nb {
+                "Feil passord."
+            } else {
+                "Wrong password."
+            },
+        ),
+        Err(AppError::Password(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "new", weak_password(nb)),
+        Err(AppError::RateLimited { .. }) => {
+            (StatusCode::TOO_MANY_REQUESTS, "current", too_many(nb))
+        }
+        Err(other) => return crate::problem::Problem::from(other).into_response(),
+    };
+    let mut response = home_page(&app, caller, page, false, field, error).await;
+    *response.status_mut() = status;
+    response
 }
 
 /// `POST /logout`: ends the session and clears its cookie.
@@ -219,8 +298,7 @@ pub(crate) async fn logout(
     if !same_site(&headers, &uri) {
         return refused();
     }
-    if let Some(token) = cookie(&headers, SESSION_COOKIE)
-        && let Ok(caller) = app.authenticate(token).await
+    if let Some(caller) = signed_in_caller(&app, &headers).await
         && let Err(error) = app.sign_out(caller, &meta).await
     {
         return crate::problem::Problem::from(error).into_response();

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use skjold_app::{App, AppError};
 
 use super::assets::verify_script_path;
-use super::pages::{Frame, LangQuery, html, refused, too_many};
+use super::pages::{Frame, LangQuery, html, refused, too_many, weak_password};
 use crate::browser_requests::same_site;
 use crate::routes::api::Meta;
 
@@ -115,11 +115,7 @@ pub(crate) async fn signup(
         Err(AppError::Password(_)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "password",
-            if nb {
-                "Velg et lengre passord som ikke er blant de vanligste; noen ord som ikke hører sammen er et sterkt passord."
-            } else {
-                "Choose a longer password that is not among the most common; a few unrelated words make a strong one."
-            },
+            weak_password(nb),
         ),
         Err(AppError::RateLimited { .. }) => (StatusCode::TOO_MANY_REQUESTS, "form", too_many(nb)),
         Err(other) => return crate::problem::Problem::from(other).into_response(),

@@ -540,3 +540,101 @@ async fn c11_a_person_signs_up_confirms_the_mail_signs_in_and_a_password_change_
     other.close().await;
     browser.close().await;
 }
+
+/// Signs `email` in in `browser` through the login form (no 2-step step).
+async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    browser.client.goto(&app.url("/login")).await.unwrap();
+    browser.type_into("#email", email).await;
+    browser
+        .type_into("#password", crate::people::PASSWORD)
+        .await;
+    browser.submit("form.stacked button").await;
+    assert_eq!(browser.text_of("#signed-in-as").await, email);
+}
+
+#[tokio::test]
+async fn c15_a_restricted_member_sees_the_contacts_masked_in_the_browser() {
+    let mailbox = crate::mailbox::Mailbox::start().await;
+    let Some(launch) = Launch::new(Backend::Sqlite).await else {
+        return;
+    };
+    let app = launch.mail_to(&mailbox).start().await;
+    let (owner, me) = crate::people::person(&app, &mailbox, "eier@example.no").await;
+    let account = me["memberships"][0]["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contacts = format!("/api/v1/accounts/{account}/contacts");
+    for (name, email, phone) in [
+        (
+            "Kari Nordmann",
+            "kari.nordmann@example.com",
+            "+47 912 34 123",
+        ),
+        ("Per Hansen", "per.hansen@example.com", "+47 934 56 789"),
+    ] {
+        let (status, body) = app
+            .post_json(
+                &contacts,
+                serde_json::json!({"name": name, "email": email, "phone": phone,
+                    "national_id": "17058510068", "company": "Integrera AS", "tags": ["kunde"]}),
+                Some(&owner),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    crate::people::member(
+        &app,
+        &mailbox,
+        &owner,
+        &account,
+        "begrenset@example.no",
+        "restricted",
+    )
+    .await;
+
+    for (email, who) in [
+        ("eier@example.no", "owner"),
+        ("begrenset@example.no", "restricted"),
+    ] {
+        let Some(browser) = Browser::start(&app).await else {
+            return;
+        };
+        let b = &browser;
+        b.client.goto(&app.url("/cookies")).await.unwrap();
+        b.choose("button[value=none]", "1.000.").await;
+        sign_in(b, &app, email).await;
+        // The owner's account (a member also has the account their sign-up made).
+        b.submit(&format!("ul.accounts a[href*='{account}']")).await;
+        assert!(
+            b.has("table.contacts").await,
+            "{who}: {}",
+            b.text_of("main").await
+        );
+        let table = b.text_of("table.contacts").await;
+        b.screenshot(&format!("contacts-{who}")).await;
+        if who == "owner" {
+            assert!(
+                table.contains("kari.nordmann@example.com") && table.contains("17058510068"),
+                "{table}"
+            );
+            assert!(!b.has("#masked-note").await);
+        } else {
+            assert!(b.has("#masked-note").await);
+            assert!(table.contains("k***@example.com"), "{table}");
+            for clear in ["kari.nordmann@", "17058510068", "912 34 123"] {
+                assert!(
+                    !table.contains(clear),
+                    "{clear} shown to a restricted member: {table}"
+                );
+            }
+            assert!(
+                table.contains("Integrera AS"),
+                "company is not personal data: {table}"
+            );
+        }
+        let errors = b.console_errors().await;
+        assert!(errors.is_empty(), "console errors: {errors:?}");
+        browser.close().await;
+    }
+}

@@ -4,6 +4,7 @@
 
 mod assets;
 mod consent;
+mod contacts;
 mod facts;
 mod lang;
 mod pages;
@@ -30,6 +31,7 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .route("/login/second-step", post(sign_in::second_step))
         .route("/app", get(sign_in::home))
         .route("/app/password", post(sign_in::change_password))
+        .route("/app/contacts", get(contacts::contacts))
         .route("/signup", get(sign_up::signup_page).post(sign_up::signup))
         .route(
             "/verify-email",

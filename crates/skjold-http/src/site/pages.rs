@@ -35,7 +35,7 @@ pub(crate) struct Frame {
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct LangQuery {
-    lang: Option<String>,
+    pub(super) lang: Option<String>,
 }
 
 impl Frame {

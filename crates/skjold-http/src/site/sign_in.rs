@@ -37,6 +37,8 @@ struct Login {
 struct Home {
     page: Frame,
     email: String,
+    /// Id, name and the person's role, of each account they belong to.
+    accounts: Vec<(String, String, &'static str)>,
     /// The password was just changed.
     changed: bool,
     /// The field an error belongs beside (`current`, `new`); empty without one.
@@ -193,7 +195,7 @@ pub(crate) async fn second_step(
 }
 
 /// The caller the session cookie names, if it is valid.
-async fn signed_in_caller(app: &App, headers: &HeaderMap) -> Option<Caller> {
+pub(super) async fn signed_in_caller(app: &App, headers: &HeaderMap) -> Option<Caller> {
     app.authenticate(cookie(headers, SESSION_COOKIE)?)
         .await
         .ok()
@@ -212,6 +214,17 @@ async fn home_page(
         Ok(me) => html(
             Home {
                 page,
+                accounts: me
+                    .memberships
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.account_id.to_string(),
+                            m.account_name.clone(),
+                            m.role.as_str(),
+                        )
+                    })
+                    .collect(),
                 email: me.email,
                 changed,
                 field,

@@ -507,6 +507,28 @@ async fn c11_a_person_signs_up_confirms_the_mail_signs_in_and_a_password_change_
     other.type_into("#password", crate::people::PASSWORD).await;
     other.submit("form.stacked button").await;
     assert_eq!(other.text_of("#signed-in-as").await, email);
+
+    // The first lists both sessions and signs the other out with one click.
+    b.client.goto(&app.url("/app")).await.unwrap();
+    let rows = b
+        .client
+        .find_all(Locator::Css("table.sessions tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "both sessions listed");
+    b.submit("#end-others button").await;
+    other.client.goto(&app.url("/app")).await.unwrap();
+    assert!(
+        other.has("#password").await,
+        "signed out from the first browser"
+    );
+    assert_eq!(b.text_of("#signed-in-as").await, email);
+
+    // Signed in there again; now the password changes.
+    other.type_into("#email", email).await;
+    other.type_into("#password", crate::people::PASSWORD).await;
+    other.submit("form.stacked button").await;
+    assert_eq!(other.text_of("#signed-in-as").await, email);
     b.type_into("#current", "not my password at all").await;
     b.type_into("#new", "a brand new long passphrase").await;
     b.submit("#change-password button").await;

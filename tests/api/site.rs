@@ -200,7 +200,16 @@ async fn c16_sign_in_forms_refuse_other_sites_and_the_app_asks_for_a_session() {
     let Some(app) = spawn_app(Backend::Sqlite).await else {
         return;
     };
-    for path in ["/login", "/login/second-step", "/logout"] {
+    for path in [
+        "/login",
+        "/login/second-step",
+        "/logout",
+        "/app/password",
+        "/app/sessions/end",
+        "/app/sessions/end-others",
+        "/signup",
+        "/verify-email",
+    ] {
         let forged = app
             .client
             .post(app.url(path))
@@ -210,6 +219,11 @@ async fn c16_sign_in_forms_refuse_other_sites_and_the_app_asks_for_a_session() {
                 ("password", "x"),
                 ("challenge", "c"),
                 ("code", "1"),
+                ("current", "x"),
+                ("new", "y"),
+                ("session", "s"),
+                ("account_name", "A"),
+                ("token", "t"),
             ])
             .send()
             .await

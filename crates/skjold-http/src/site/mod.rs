@@ -31,6 +31,11 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .route("/login/second-step", post(sign_in::second_step))
         .route("/app", get(sign_in::home))
         .route("/app/password", post(sign_in::change_password))
+        .route("/app/sessions/end", post(sign_in::end_session))
+        .route(
+            "/app/sessions/end-others",
+            post(sign_in::end_other_sessions),
+        )
         .route("/app/contacts", get(contacts::contacts))
         .route("/signup", get(sign_up::signup_page).post(sign_up::signup))
         .route(

@@ -39,11 +39,27 @@ struct Home {
     email: String,
     /// Id, name and the person's role, of each account they belong to.
     accounts: Vec<(String, String, &'static str)>,
+    /// The person's sessions, this one marked.
+    sessions: Vec<SessionRow>,
     /// The password was just changed.
     changed: bool,
     /// The field an error belongs beside (`current`, `new`); empty without one.
     field: &'static str,
     error: &'static str,
+}
+
+/// One session as the list shows it.
+struct SessionRow {
+    id: String,
+    device: String,
+    network: String,
+    last_seen: String,
+    current: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EndSession {
+    session: String,
 }
 
 #[derive(Deserialize)]
@@ -210,10 +226,28 @@ async fn home_page(
     field: &'static str,
     error: &'static str,
 ) -> Response {
-    match app.me(caller).await {
-        Ok(me) => html(
+    let found = async { Ok::<_, AppError>((app.me(caller).await?, app.sessions(caller).await?)) };
+    match found.await {
+        Ok((me, sessions)) => html(
             Home {
                 page,
+                sessions: sessions
+                    .into_iter()
+                    .map(|s| SessionRow {
+                        id: s.id.to_string(),
+                        device: s.device,
+                        network: s.network,
+                        last_seen: format!(
+                            "{:04}-{:02}-{:02} {:02}:{:02}",
+                            s.last_seen_at.year(),
+                            u8::from(s.last_seen_at.month()),
+                            s.last_seen_at.day(),
+                            s.last_seen_at.hour(),
+                            s.last_seen_at.minute()
+                        ),
+                        current: s.current,
+                    })
+                    .collect(),
                 accounts: me
                     .memberships
                     .iter()
@@ -321,4 +355,47 @@ pub(crate) async fn logout(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
+}
+
+/// `POST /app/sessions/end`: signs out one of the person's other sessions.
+pub(crate) async fn end_session(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<EndSession>,
+) -> Response {
+    if !same_site(&headers, &uri) {
+        return refused();
+    }
+    let Some(caller) = signed_in_caller(&app, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let ended = match form.session.parse() {
+        Ok(id) => app.end_session(caller, id, &meta).await,
+        Err(_) => Err(AppError::NotFound),
+    };
+    match ended {
+        Ok(()) => Redirect::to("/app").into_response(),
+        Err(error) => crate::problem::Problem::from(error).into_response(),
+    }
+}
+
+/// `POST /app/sessions/end-others`: signs out every session but this one.
+pub(crate) async fn end_other_sessions(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if !same_site(&headers, &uri) {
+        return refused();
+    }
+    let Some(caller) = signed_in_caller(&app, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    match app.end_other_sessions(caller, &meta).await {
+        Ok(_) => Redirect::to("/app").into_response(),
+        Err(error) => crate::problem::Problem::from(error).into_response(),
+    }
 }

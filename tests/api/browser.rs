@@ -575,7 +575,7 @@ async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
 }
 
 #[tokio::test]
-async fn c15_a_restricted_member_sees_the_contacts_masked_in_the_browser() {
+async fn c15_a_restricted_member_sees_the_contacts_masked_and_no_audit_trail_in_the_browser() {
     let mailbox = crate::mailbox::Mailbox::start().await;
     let Some(launch) = Launch::new(Backend::Sqlite).await else {
         return;
@@ -653,6 +653,46 @@ async fn c15_a_restricted_member_sees_the_contacts_masked_in_the_browser() {
             assert!(
                 table.contains("Integrera AS"),
                 "company is not personal data: {table}"
+            );
+        }
+        // The audit trail: owners and admins only.
+        b.client.goto(&app.url("/app")).await.unwrap();
+        let audit_link = format!("a.audit-link[href*='{account}']");
+        if who == "owner" {
+            b.submit(&audit_link).await;
+            let trail = b.text_of("table.audit").await;
+            assert!(
+                trail.contains("contact_created") && trail.contains("pii_read"),
+                "{trail}"
+            );
+            b.screenshot("audit").await;
+        } else {
+            assert!(
+                !b.has(&audit_link).await,
+                "no audit link for a restricted member"
+            );
+            let refused = app
+                .client
+                .get(app.url(&format!("/app/audit?account={account}")))
+                .header(
+                    "cookie",
+                    format!(
+                        "__Host-skjold_session={}",
+                        b.cookies()
+                            .await
+                            .into_iter()
+                            .find(|(n, _)| n == "__Host-skjold_session")
+                            .unwrap()
+                            .1
+                    ),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                refused.status(),
+                403,
+                "the page itself refuses, not only the link"
             );
         }
         let errors = b.console_errors().await;

@@ -2,9 +2,9 @@
 //! running configuration, the privacy policy, the cookie choice and security.txt, in
 //! Norwegian Bokmål and English. Server-rendered, no scripts.
 
+mod account;
 mod assets;
 mod consent;
-mod contacts;
 mod facts;
 mod lang;
 mod pages;
@@ -36,7 +36,8 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
             "/app/sessions/end-others",
             post(sign_in::end_other_sessions),
         )
-        .route("/app/contacts", get(contacts::contacts))
+        .route("/app/contacts", get(account::contacts))
+        .route("/app/audit", get(account::audit))
         .route("/signup", get(sign_up::signup_page).post(sign_up::signup))
         .route(
             "/verify-email",

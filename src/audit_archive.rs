@@ -10,7 +10,8 @@ use std::io::Write;
 use std::path::Path;
 
 use skjold_crypto::Keyring;
-use skjold_ops::backup::{Manifest, hex};
+use skjold_domain::hex;
+use skjold_ops::backup::Manifest;
 use skjold_store::{Cell, Database, Record};
 use time::OffsetDateTime;
 

@@ -223,5 +223,5 @@ fn instance_id(data_dir: &Path) -> anyhow::Result<(String, File)> {
 fn random_hex() -> anyhow::Result<String> {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(skjold_domain::hex(&bytes))
 }

@@ -22,7 +22,7 @@ pub struct ErasedSubject([u8; 32]);
 
 impl std::fmt::Display for ErasedSubject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        f.write_str(&skjold_domain::hex(&self.0))
     }
 }
 

@@ -4,7 +4,7 @@
 pub fn new_record_id() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(skjold_domain::hex(&bytes))
 }
 
 #[cfg(test)]

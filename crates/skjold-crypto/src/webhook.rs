@@ -8,8 +8,7 @@ use crate::mac::hmac_sha256;
 /// The value of the `Skjold-Signature` header for `body` sent at `timestamp`.
 pub fn sign_webhook(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     let digest = hmac_sha256(secret, &[timestamp.to_string().as_bytes(), b".", body]);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={timestamp},v1={hex}")
+    format!("t={timestamp},v1={}", skjold_domain::hex(&digest))
 }
 
 #[cfg(test)]

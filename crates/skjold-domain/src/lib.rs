@@ -7,6 +7,7 @@ mod contact;
 mod cookie_consent;
 mod email;
 mod environment;
+mod hex;
 mod ids;
 mod key_id;
 mod masks;
@@ -25,6 +26,7 @@ pub use contact::{
 pub use cookie_consent::{COOKIE_POLICY_VERSION, CookieChoice, CookieConsent, NotAConsent};
 pub use email::{EmailAddress, EmailError};
 pub use environment::{Environment, ParseEnvironmentError};
+pub use hex::hex;
 pub use ids::{AccountId, ApiTokenId, ContactId, SessionId, UserId};
 pub use key_id::{KeyId, ParseKeyIdError};
 pub use masks::{mask_email, mask_national_id, mask_phone};

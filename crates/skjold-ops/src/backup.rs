@@ -17,6 +17,7 @@ use age::x25519;
 use ciborium::Value;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use skjold_domain::hex;
 use skjold_store::{Cell, Record, RecordSink, StoreError};
 use time::OffsetDateTime;
 
@@ -327,10 +328,6 @@ pub fn sha256_of(mut reader: impl Read) -> Result<(String, u64), BackupError> {
         bytes += n as u64;
     }
     Ok((hex(&hash.finalize()), bytes))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An opened archive: its header, then its records one at a time.

@@ -67,10 +67,7 @@ pub fn seq_of_name(name: &str) -> Option<u64> {
 
 /// The SHA-256 of a whole segment file, as the next one records it.
 pub fn hash_of(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    skjold_domain::hex(&Sha256::digest(bytes))
 }
 
 /// Seals `lines` (each one JSON object, newline-terminated) under `header` to

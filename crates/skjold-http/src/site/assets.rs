@@ -46,11 +46,7 @@ fn paths() -> &'static [String] {
         ASSETS
             .iter()
             .map(|asset| {
-                let hash: String = Sha256::digest(asset.bytes)
-                    .iter()
-                    .take(6)
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+                let hash = skjold_domain::hex(&Sha256::digest(asset.bytes)[..6]);
                 format!("/assets/{}.{hash}.{}", asset.stem, asset.extension)
             })
             .collect()

@@ -48,10 +48,6 @@ pub(super) struct AuditEventBody {
     hash: Option<String>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[derive(Serialize, ToSchema)]
 pub(super) struct AuditPageBody {
     events: Vec<AuditEventBody>,
@@ -112,7 +108,11 @@ pub(super) async fn get_audit(
         .into_iter()
         .map(|e| {
             let (seq, prev_hash, hash) = match &e.chain_link {
-                Some((seq, prev, hash)) => (Some(*seq), Some(hex(prev)), Some(hex(hash))),
+                Some((seq, prev, hash)) => (
+                    Some(*seq),
+                    Some(skjold_domain::hex(prev)),
+                    Some(skjold_domain::hex(hash)),
+                ),
                 None => (None, None, None),
             };
             Ok(AuditEventBody {

@@ -150,6 +150,18 @@ impl App {
         Ok(())
     }
 
+    /// A signed-in person acting in `account`: their role there, once the account's
+    /// 2-step policy is met.
+    pub(crate) async fn member_principal(
+        &self,
+        caller: Caller,
+        account: AccountId,
+    ) -> Result<AccountPrincipal, AppError> {
+        let role = self.role_of(caller, account).await?;
+        self.require_second_step_policy(caller, account).await?;
+        Ok(AccountPrincipal::Member { caller, role })
+    }
+
     /// Establishes who acts on `account`: an API token of that account (`skjt_…`) or a
     /// member's session. Anything else is `Unauthenticated`, or `NotFound` for a valid
     /// credential that has no business with this account.
@@ -160,9 +172,7 @@ impl App {
     ) -> Result<AccountPrincipal, AppError> {
         if !token.starts_with("skjt_") {
             let caller = self.authenticate(token).await?;
-            let role = self.role_of(caller, account).await?;
-            self.require_second_step_policy(caller, account).await?;
-            return Ok(AccountPrincipal::Member { caller, role });
+            return self.member_principal(caller, account).await;
         }
         let stored = self
             .accounts

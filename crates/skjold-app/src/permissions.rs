@@ -170,6 +170,20 @@ impl App {
         scope.require(op)?;
         Ok(scope)
     }
+
+    /// [`App::authorize`] for a person already signed in (the web pages, whose session
+    /// was checked once for the request).
+    pub async fn authorize_member(
+        &self,
+        caller: Caller,
+        account: AccountId,
+        op: Operation,
+    ) -> Result<AccountScope, AppError> {
+        let principal = self.member_principal(caller, account).await?;
+        let scope = AccountScope { account, principal };
+        scope.require(op)?;
+        Ok(scope)
+    }
 }
 
 #[cfg(test)]

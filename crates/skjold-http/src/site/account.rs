@@ -6,15 +6,14 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use skjold_app::{AccountScope, App, AppError, AuditQuery, Caller, ContactQuery, Operation};
 use skjold_domain::AccountId;
 
-use super::pages::{Frame, LangQuery, html};
-use super::sign_in::signed_in_caller;
-use crate::browser_requests::cookie;
-use crate::routes::api::{Meta, SESSION_COOKIE};
+use super::pages::{Frame, LangQuery, html, utc_minute};
+use super::sign_in::SignedIn;
+use crate::routes::api::Meta;
 
 /// One contact as the table shows it: absent values as a dash.
 struct Row {
@@ -46,25 +45,19 @@ fn shown(value: Option<String>) -> String {
     value.unwrap_or_else(|| "–".to_owned())
 }
 
-/// The signed-in person, the account `query` names, and the app's permission to do `op`
-/// there; or the answer to give instead (the login page, not found, forbidden).
+/// The account `query` names, and the app's permission for `caller` to do `op` there;
+/// or the answer to give instead (not found, forbidden).
 async fn in_account(
     app: &App,
-    headers: &HeaderMap,
+    caller: Caller,
     query: &AccountQuery,
     op: Operation,
-) -> Result<(AccountScope, Caller, AccountId), Response> {
-    let (Some(token), Some(caller)) = (
-        cookie(headers, SESSION_COOKIE),
-        signed_in_caller(app, headers).await,
-    ) else {
-        return Err(Redirect::to("/login").into_response());
-    };
+) -> Result<(AccountScope, AccountId), Response> {
     let Ok(account) = query.account.parse::<AccountId>() else {
         return Err(crate::problem::Problem::from(AppError::NotFound).into_response());
     };
-    match app.authorize(token, account, op).await {
-        Ok(scope) => Ok((scope, caller, account)),
+    match app.authorize_member(caller, account, op).await {
+        Ok(scope) => Ok((scope, account)),
         Err(error) => Err(crate::problem::Problem::from(error).into_response()),
     }
 }
@@ -89,12 +82,12 @@ pub(crate) async fn contacts(
     uri: Uri,
     Query(q): Query<AccountQuery>,
     headers: HeaderMap,
+    SignedIn(caller): SignedIn,
 ) -> Response {
-    let (scope, caller, account) =
-        match in_account(&app, &headers, &q, Operation::ReadContacts).await {
-            Ok(found) => found,
-            Err(answer) => return answer,
-        };
+    let (scope, account) = match in_account(&app, caller, &q, Operation::ReadContacts).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let listed = match app.contacts(scope, ContactQuery::default(), &meta).await {
         Ok(listed) => listed,
         Err(error) => return crate::problem::Problem::from(error).into_response(),
@@ -156,9 +149,9 @@ pub(crate) async fn audit(
     uri: Uri,
     Query(q): Query<AccountQuery>,
     headers: HeaderMap,
+    SignedIn(caller): SignedIn,
 ) -> Response {
-    let (scope, caller, account) = match in_account(&app, &headers, &q, Operation::ReadAudit).await
-    {
+    let (scope, account) = match in_account(&app, caller, &q, Operation::ReadAudit).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
@@ -174,15 +167,7 @@ pub(crate) async fn audit(
         .events
         .into_iter()
         .map(|e| EventRow {
-            at: format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                e.at.year(),
-                u8::from(e.at.month()),
-                e.at.day(),
-                e.at.hour(),
-                e.at.minute(),
-                e.at.second()
-            ),
+            at: format!("{}:{:02}", utc_minute(e.at), e.at.second()),
             action: e.action,
             actor: shown(e.actor_id.map(|a| a.to_string())),
             network: shown(e.ip_prefix),

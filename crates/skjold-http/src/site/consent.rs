@@ -6,14 +6,13 @@
 //! A choice made under an older policy version counts as none: the banner asks again.
 
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use skjold_app::App;
 use skjold_domain::{CookieChoice, CookieConsent};
 
-use super::pages::refused;
-use crate::browser_requests::{cookie, same_site};
+use crate::browser_requests::cookie;
 use crate::routes::api::Meta;
 
 /// `__Host-`: sent only over HTTPS, only to this host, for every path (C16).
@@ -78,13 +77,8 @@ impl ChoiceForm {
 pub(crate) async fn choose(
     State(app): State<App>,
     Meta(meta): Meta,
-    headers: HeaderMap,
-    uri: Uri,
     Form(form): Form<ChoiceForm>,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
     let Some(choice) = form.choice() else {
         return (StatusCode::BAD_REQUEST, "Choose all, none or some.").into_response();
     };

@@ -14,6 +14,9 @@ mod sign_up;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
 use skjold_app::App;
 
@@ -51,4 +54,16 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .route("/assets/{name}", get(assets::asset))
         .merge(pages)
         .merge(consent)
+        .route_layer(middleware::from_fn(same_site_forms))
+}
+
+/// Every form the site posts must come from the site's own pages (CSRF): checked once
+/// here for all of them, so a new form cannot forget it.
+async fn same_site_forms(request: Request, next: Next) -> Response {
+    if !request.method().is_safe()
+        && !crate::browser_requests::same_site(request.headers(), request.uri())
+    {
+        return pages::refused();
+    }
+    next.run(request).await
 }

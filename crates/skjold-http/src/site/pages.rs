@@ -88,6 +88,18 @@ struct Cookies {
     made: Option<String>,
 }
 
+/// A time as the pages show it: UTC, to the minute (`2026-11-26 12:38`).
+pub(crate) fn utc_minute(at: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
 /// A form posted from another site (see `crate::browser_requests::same_site`).
 pub(crate) fn refused() -> Response {
     (
@@ -164,15 +176,9 @@ pub(crate) async fn privacy(uri: Uri, Query(q): Query<LangQuery>, headers: Heade
 /// `GET /cookies`: the choice form on its own page, filled with the current choice.
 pub(crate) async fn cookies(uri: Uri, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
     let made = current_consent(&headers).and_then(|c| {
-        let at = OffsetDateTime::from_unix_timestamp(c.at).ok()?;
-        Some(format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute()
-        ))
+        OffsetDateTime::from_unix_timestamp(c.at)
+            .ok()
+            .map(utc_minute)
     });
     let mut page = Frame::new(&uri, &q, &headers);
     // The form is the page: no banner above it.

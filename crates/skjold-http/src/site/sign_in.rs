@@ -4,15 +4,16 @@
 //! must come from this site's own pages (Fetch Metadata or Origin).
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use skjold_app::{App, AppError, Caller, IssuedSession, SignIn};
 
-use super::pages::{Frame, LangQuery, html, refused, too_many, weak_password};
-use crate::browser_requests::{cookie, same_site};
+use super::pages::{Frame, LangQuery, html, too_many, utc_minute, weak_password};
+use crate::browser_requests::cookie;
 use crate::routes::api::{Meta, SESSION_COOKIE, cookie as session_cookie};
 
 /// The device token a sign-in hands out, kept so later sign-ins from this browser are
@@ -168,9 +169,6 @@ pub(crate) async fn login(
     headers: HeaderMap,
     Form(form): Form<Credentials>,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
     let page = Frame::new(&uri, &LangQuery::default(), &headers);
     let device = cookie(&headers, DEVICE_COOKIE);
     match app.sign_in(&form.email, form.password, device, &meta).await {
@@ -197,9 +195,6 @@ pub(crate) async fn second_step(
     headers: HeaderMap,
     Form(form): Form<Code>,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
     let page = Frame::new(&uri, &LangQuery::default(), &headers);
     match app
         .complete_second_step(&form.challenge, form.code.expose_secret(), &meta)
@@ -215,6 +210,20 @@ pub(super) async fn signed_in_caller(app: &App, headers: &HeaderMap) -> Option<C
     app.authenticate(cookie(headers, SESSION_COOKIE)?)
         .await
         .ok()
+}
+
+/// A visitor with a valid session cookie; anyone else is sent to the login page.
+pub(super) struct SignedIn(pub(super) Caller);
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = Redirect;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        signed_in_caller(app, &parts.headers)
+            .await
+            .map(SignedIn)
+            .ok_or_else(|| Redirect::to("/login"))
+    }
 }
 
 /// The signed-in page for `caller`, with what just happened.
@@ -237,14 +246,7 @@ async fn home_page(
                         id: s.id.to_string(),
                         device: s.device,
                         network: s.network,
-                        last_seen: format!(
-                            "{:04}-{:02}-{:02} {:02}:{:02}",
-                            s.last_seen_at.year(),
-                            u8::from(s.last_seen_at.month()),
-                            s.last_seen_at.day(),
-                            s.last_seen_at.hour(),
-                            s.last_seen_at.minute()
-                        ),
+                        last_seen: utc_minute(s.last_seen_at),
                         current: s.current,
                     })
                     .collect(),
@@ -276,10 +278,8 @@ pub(crate) async fn home(
     uri: Uri,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
+    SignedIn(caller): SignedIn,
 ) -> Response {
-    let Some(caller) = signed_in_caller(&app, &headers).await else {
-        return Redirect::to("/login").into_response();
-    };
     home_page(&app, caller, Frame::new(&uri, &q, &headers), false, "", "").await
 }
 
@@ -290,14 +290,9 @@ pub(crate) async fn change_password(
     Meta(meta): Meta,
     uri: Uri,
     headers: HeaderMap,
+    SignedIn(caller): SignedIn,
     Form(form): Form<NewPassword>,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
-    let Some(caller) = signed_in_caller(&app, &headers).await else {
-        return Redirect::to("/login").into_response();
-    };
     let page = Frame::new(&uri, &LangQuery::default(), &headers);
     let nb = page.nb;
     let (status, field, error) = match app
@@ -306,8 +301,10 @@ pub(crate) async fn change_password(
     {
         Ok(issued) => {
             let lifetime = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
-            let Ok(renewed) = app.authenticate(issued.token.expose_secret()).await else {
-                return Redirect::to("/login").into_response();
+            // This browser's session from now on.
+            let renewed = Caller {
+                session_id: issued.session_id,
+                ..caller
             };
             let mut response = home_page(&app, renewed, page, true, "", "").await;
             if let Ok(value) = session_cookie(Some(issued.token.expose_secret()), lifetime) {
@@ -339,12 +336,8 @@ pub(crate) async fn change_password(
 pub(crate) async fn logout(
     State(app): State<App>,
     Meta(meta): Meta,
-    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
     if let Some(caller) = signed_in_caller(&app, &headers).await
         && let Err(error) = app.sign_out(caller, &meta).await
     {
@@ -361,16 +354,9 @@ pub(crate) async fn logout(
 pub(crate) async fn end_session(
     State(app): State<App>,
     Meta(meta): Meta,
-    uri: Uri,
-    headers: HeaderMap,
+    SignedIn(caller): SignedIn,
     Form(form): Form<EndSession>,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
-    let Some(caller) = signed_in_caller(&app, &headers).await else {
-        return Redirect::to("/login").into_response();
-    };
     let ended = match form.session.parse() {
         Ok(id) => app.end_session(caller, id, &meta).await,
         Err(_) => Err(AppError::NotFound),
@@ -385,15 +371,8 @@ pub(crate) async fn end_session(
 pub(crate) async fn end_other_sessions(
     State(app): State<App>,
     Meta(meta): Meta,
-    uri: Uri,
-    headers: HeaderMap,
+    SignedIn(caller): SignedIn,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
-    let Some(caller) = signed_in_caller(&app, &headers).await else {
-        return Redirect::to("/login").into_response();
-    };
     match app.end_other_sessions(caller, &meta).await {
         Ok(_) => Redirect::to("/app").into_response(),
         Err(error) => crate::problem::Problem::from(error).into_response(),

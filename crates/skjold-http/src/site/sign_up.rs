@@ -13,8 +13,7 @@ use serde::Deserialize;
 use skjold_app::{App, AppError};
 
 use super::assets::verify_script_path;
-use super::pages::{Frame, LangQuery, html, refused, too_many, weak_password};
-use crate::browser_requests::same_site;
+use super::pages::{Frame, LangQuery, html, too_many, weak_password};
 use crate::routes::api::Meta;
 
 #[derive(Template)]
@@ -84,9 +83,6 @@ pub(crate) async fn signup(
     headers: HeaderMap,
     Form(form): Form<SignUpForm>,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
     let page = Frame::new(&uri, &LangQuery::default(), &headers);
     let nb = page.nb;
     let outcome = app
@@ -162,9 +158,6 @@ pub(crate) async fn verify(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    if !same_site(&headers, &uri) {
-        return refused();
-    }
     let page = Frame::new(&uri, &LangQuery::default(), &headers);
     let nb = page.nb;
     let (status, error) = match app

@@ -432,7 +432,7 @@ async fn c11_c13_a_person_signs_in_with_the_2_step_code_and_out_in_the_browser()
 }
 
 #[tokio::test]
-async fn c11_a_person_signs_up_confirms_the_mail_signs_in_and_a_password_change_signs_out_elsewhere()
+async fn c11_c13_sign_up_confirm_sign_in_set_up_2_step_sign_in_with_it_and_a_password_change_signs_out_elsewhere()
  {
     let mailbox = crate::mailbox::Mailbox::start().await;
     let Some(launch) = Launch::new(Backend::Sqlite).await else {
@@ -495,16 +495,82 @@ async fn c11_a_person_signs_up_confirms_the_mail_signs_in_and_a_password_change_
     b.type_into("#password", crate::people::PASSWORD).await;
     b.submit("form.stacked button").await;
     assert_eq!(b.text_of("#signed-in-as").await, email);
+    assert!(
+        b.has("#nav-app").await,
+        "the menu leads to the app, not the login"
+    );
     b.screenshot("app").await;
 
-    // Signed in in a second browser as well; changing the password in the first signs
-    // the second out, and the first stays in with its new session.
+    // Sets up an authenticator app: the password, then the secret shown as text and as
+    // an otpauth: link; a wrong code is named beside the field and the secret stays.
+    b.click("#two-step-link").await;
+    b.type_into("#totp-password", crate::people::PASSWORD).await;
+    b.submit("#begin-totp button").await;
+    let secret_text = b.text_of("#totp-secret").await;
+    let link = b.attribute("#totp-link", "href").await.unwrap_or_default();
+    assert!(
+        link.starts_with("otpauth://totp/") && link.contains(&secret_text),
+        "{link}"
+    );
+    assert!(
+        b.has("#totp-qr svg").await,
+        "a QR code for the app's camera"
+    );
+    b.screenshot("two-step-setup").await;
+    let secret = skjold_crypto::TotpSecret::from_base32(&secret_text).unwrap();
+    let unix = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    b.type_into("#totp-code", "000000").await;
+    b.submit("#confirm-totp button").await;
+    assert!(
+        b.has("#totp-code-error").await,
+        "the wrong code beside the field"
+    );
+    assert_eq!(b.text_of("#totp-secret").await, secret_text);
+    b.type_into("#totp-code", &secret.code_at(unix()).unwrap())
+        .await;
+    b.submit("#confirm-totp button").await;
+    assert!(b.has("#totp-on").await, "{}", b.text_of("main").await);
+    let codes = b
+        .client
+        .find_all(Locator::Css("#recovery-codes li"))
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10, "ten recovery codes, shown once");
+    let recovery_code = codes[0].text().await.unwrap();
+    let another_code = codes[1].text().await.unwrap();
+    b.screenshot("two-step").await;
+
+    // Signs out, and in again: now the password is not enough, the app's code is asked
+    // for (the next step's: this one was spent confirming).
+    b.client.goto(&app.url("/app")).await.unwrap();
+    b.submit("#sign-out button").await;
+    b.client.goto(&app.url("/login")).await.unwrap();
+    b.type_into("#email", email).await;
+    b.type_into("#password", crate::people::PASSWORD).await;
+    b.submit("form.stacked button").await;
+    assert!(b.has("#code").await, "the 2-step code is asked for");
+    assert!(!b.has("#signed-in-as").await);
+    b.type_into("#code", &secret.code_at(unix() + 30).unwrap())
+        .await;
+    b.submit("form.stacked button").await;
+    assert_eq!(b.text_of("#signed-in-as").await, email);
+    assert!(b.text_of("#two-step-status").await.contains("Slått på"));
+
+    // Signed in in a second browser as well, there with a recovery code; changing the
+    // password in the first signs the second out, and the first stays in.
     let Some(other) = Browser::start(&app).await else {
         return;
     };
     other.client.goto(&app.url("/login")).await.unwrap();
     other.type_into("#email", email).await;
     other.type_into("#password", crate::people::PASSWORD).await;
+    other.submit("form.stacked button").await;
+    other.type_into("#code", &recovery_code).await;
     other.submit("form.stacked button").await;
     assert_eq!(other.text_of("#signed-in-as").await, email);
 
@@ -524,9 +590,11 @@ async fn c11_a_person_signs_up_confirms_the_mail_signs_in_and_a_password_change_
     );
     assert_eq!(b.text_of("#signed-in-as").await, email);
 
-    // Signed in there again; now the password changes.
+    // Signed in there again (the next recovery code); now the password changes.
     other.type_into("#email", email).await;
     other.type_into("#password", crate::people::PASSWORD).await;
+    other.submit("form.stacked button").await;
+    other.type_into("#code", &another_code).await;
     other.submit("form.stacked button").await;
     assert_eq!(other.text_of("#signed-in-as").await, email);
     b.type_into("#current", "not my password at all").await;
@@ -564,7 +632,7 @@ async fn c11_a_person_signs_up_confirms_the_mail_signs_in_and_a_password_change_
 }
 
 /// Signs `email` in in `browser` through the login form (no 2-step step).
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+pub async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
     browser.client.goto(&app.url("/login")).await.unwrap();
     browser.type_into("#email", email).await;
     browser
@@ -653,6 +721,42 @@ async fn c15_a_restricted_member_sees_the_contacts_masked_and_no_audit_trail_in_
             assert!(
                 table.contains("Integrera AS"),
                 "company is not personal data: {table}"
+            );
+            // The switcher leads to the member's own account, where they are the owner.
+            assert_eq!(b.text_of("#my-role").await, "restricted");
+            let own = b
+                .client
+                .find_all(Locator::Css("#account-switch option"))
+                .await
+                .unwrap();
+            assert_eq!(own.len(), 2, "both accounts offered");
+            b.client
+                .find(Locator::Css("#account-switch"))
+                .await
+                .unwrap()
+                .select_by_index(if own[0].attr("selected").await.unwrap().is_some() {
+                    1
+                } else {
+                    0
+                })
+                .await
+                .unwrap();
+            b.submit(".switcher button").await;
+            assert_eq!(b.text_of("#my-role").await, "owner");
+            // The language link keeps the page, its account and all.
+            b.submit("a[hreflang=en]").await;
+            assert_eq!(b.text_of("#my-role").await, "owner");
+            assert_eq!(b.attribute("html", "lang").await.as_deref(), Some("en"));
+            b.submit("a[hreflang=nb]").await;
+            assert!(!b.has("#masked-note").await);
+            assert!(
+                !b.client
+                    .current_url()
+                    .await
+                    .unwrap()
+                    .as_str()
+                    .contains(&account),
+                "another account"
             );
         }
         // The audit trail: owners and admins only.

@@ -253,3 +253,85 @@ async fn c16_sign_in_forms_refuse_other_sites_and_the_app_asks_for_a_session() {
         "{body}"
     );
 }
+
+/// The `Set-Cookie` values of `response`.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn c21_a_switched_language_is_remembered_only_with_consent_to_preferences() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let switch = |cookie: String| {
+        let request = app.client.get(app.url("/security?lang=en"));
+        async move { request.header(COOKIE, cookie).send().await.unwrap() }
+    };
+
+    // Preferences refused (or no choice): the switch holds through the query only.
+    let rejected = consent_cookie(&choose(&app, &[("choice", "none")]).await);
+    let answer = switch(rejected.clone()).await;
+    assert!(
+        set_cookies(&answer).is_empty(),
+        "{:?}",
+        set_cookies(&answer)
+    );
+    assert!(page(&app, "/", None).await.contains("lang=\"nb\""));
+
+    // Preferences allowed: the switch sets a preference cookie, and the next visit
+    // without the query opens in English, against the browser's Norwegian.
+    let some = consent_cookie(&choose(&app, &[("choice", "some"), ("preferences", "on")]).await);
+    let answer = switch(some.clone()).await;
+    let set = set_cookies(&answer);
+    let remembered = set
+        .iter()
+        .find(|c| c.starts_with("__Host-skjold-lang=en"))
+        .unwrap_or_else(|| panic!("{set:?}"));
+    for attribute in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax", "Max-Age="] {
+        assert!(remembered.contains(attribute), "{remembered}");
+    }
+    let both = format!("{some}; __Host-skjold-lang=en");
+    let next = app
+        .client
+        .get(app.url("/"))
+        .header(COOKIE, &both)
+        .header(ACCEPT_LANGUAGE, "nb")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(next.contains("lang=\"en\""), "{next}");
+
+    // Without consent the same cookie counts for nothing, and withdrawing consent to
+    // preferences deletes it.
+    let ignored = format!("{rejected}; __Host-skjold-lang=en");
+    assert!(
+        page(&app, "/", Some(&ignored))
+            .await
+            .contains("lang=\"nb\"")
+    );
+    let withdrawn = app
+        .client
+        .post(app.url("/cookies"))
+        .header(ORIGIN, app.url(""))
+        .header(COOKIE, &both)
+        .form(&[("choice", "none")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        set_cookies(&withdrawn)
+            .iter()
+            .any(|c| c.starts_with("__Host-skjold-lang=;") && c.contains("Max-Age=0")),
+        "{:?}",
+        set_cookies(&withdrawn)
+    );
+}

@@ -17,10 +17,10 @@ const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "twilio auth token for tests";
 
 /// What a provider received: headers of interest and the body.
-type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
+pub(crate) type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
 
 /// A local server at `path` that records each request and answers `status`.
-async fn provider(path: &'static str, status: StatusCode) -> (SocketAddr, Received) {
+pub(crate) async fn provider(path: &'static str, status: StatusCode) -> (SocketAddr, Received) {
     let received: Received = Arc::new(Mutex::new(Vec::new()));
     let store = Arc::clone(&received);
     let app = axum::Router::new().route(
@@ -40,7 +40,7 @@ async fn provider(path: &'static str, status: StatusCode) -> (SocketAddr, Receiv
 }
 
 /// The form fields of a Twilio request.
-fn form(body: &str) -> Vec<(String, String)> {
+pub(crate) fn form(body: &str) -> Vec<(String, String)> {
     body.split('&')
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap();
@@ -66,14 +66,14 @@ fn form(body: &str) -> Vec<(String, String)> {
 }
 
 /// The six digits in a text message.
-fn code_in(text: &str) -> String {
+pub(crate) fn code_in(text: &str) -> String {
     text.split(|c: char| !c.is_ascii_digit())
         .find(|w| w.len() == 6)
         .unwrap()
         .to_owned()
 }
 
-async fn with_twilio(backend: Backend, addr: SocketAddr) -> Option<(TestApp, Mailbox)> {
+pub(crate) async fn with_twilio(backend: Backend, addr: SocketAddr) -> Option<(TestApp, Mailbox)> {
     let mailbox = Mailbox::start().await;
     let secrets = tempfile::tempdir().unwrap().keep();
     let token_file = secrets.join("twilio-token");
@@ -98,7 +98,7 @@ async fn with_twilio(backend: Backend, addr: SocketAddr) -> Option<(TestApp, Mai
     Some((app, mailbox))
 }
 
-fn set_clock(app: &TestApp, seconds: u64) {
+pub(crate) fn set_clock(app: &TestApp, seconds: u64) {
     std::fs::write(app.dir.path().join("clock.txt"), seconds.to_string()).unwrap();
 }
 

@@ -33,6 +33,11 @@ const SEND_ATTEMPTS: u32 = 3;
 const FIRST_RETRY: WaitTime = WaitTime::from_millis(250);
 
 impl App {
+    /// Whether this server can send codes by text message (an SMS provider is set up).
+    pub fn sms_available(&self) -> bool {
+        self.sms.is_some()
+    }
+
     fn sms_sender(&self) -> Result<&dyn crate::ports::SmsSender, AppError> {
         self.sms.as_deref().ok_or(AppError::InvalidInput(
             "codes by text message are not available on this server; use an authenticator app",

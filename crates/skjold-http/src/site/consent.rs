@@ -12,6 +12,7 @@ use serde::Deserialize;
 use skjold_app::App;
 use skjold_domain::{CookieChoice, CookieConsent};
 
+use super::lang::forget_language;
 use crate::browser_requests::cookie;
 use crate::routes::api::Meta;
 
@@ -92,6 +93,11 @@ pub(crate) async fn choose(
     let mut response = Redirect::to(form.back()).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    if !choice.preferences {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, forget_language());
     }
     response
 }

@@ -4,10 +4,17 @@
 
 mod account;
 mod assets;
+mod audit;
 mod consent;
+mod contact;
+mod contacts;
 mod facts;
 mod lang;
+mod members;
 mod pages;
+mod profile;
+mod recovery;
+mod second_step;
 mod sign_in;
 mod sign_up;
 
@@ -34,13 +41,57 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .route("/login/second-step", post(sign_in::second_step))
         .route("/app", get(sign_in::home))
         .route("/app/password", post(sign_in::change_password))
+        .route("/app/name", post(profile::change_name))
+        .route("/app/email", post(profile::change_email))
+        .route(
+            "/confirm-email-change",
+            get(profile::confirm_page).post(profile::confirm),
+        )
+        .route(
+            "/forgot-password",
+            get(recovery::forgot_page).post(recovery::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(recovery::reset_page).post(recovery::reset),
+        )
+        .route("/app/two-step", get(second_step::two_step))
+        .route("/app/two-step/totp", post(second_step::begin_totp))
+        .route(
+            "/app/two-step/totp/confirm",
+            post(second_step::confirm_totp),
+        )
+        .route("/app/two-step/sms", post(second_step::begin_sms))
+        .route("/app/two-step/sms/confirm", post(second_step::confirm_sms))
+        .route("/app/two-step/send-code", post(second_step::send_code))
+        .route("/app/two-step/remove", post(second_step::remove))
+        .route(
+            "/app/two-step/recovery-codes",
+            post(second_step::new_recovery_codes),
+        )
         .route("/app/sessions/end", post(sign_in::end_session))
         .route(
             "/app/sessions/end-others",
             post(sign_in::end_other_sessions),
         )
-        .route("/app/contacts", get(account::contacts))
-        .route("/app/audit", get(account::audit))
+        .route("/app/contacts", get(contacts::contacts))
+        .route(
+            "/app/contacts/new",
+            get(contact::new_contact).post(contact::create),
+        )
+        .route(
+            "/app/contacts/{id}",
+            get(contact::contact).post(contact::update),
+        )
+        .route("/app/members", get(members::members))
+        .route("/app/members/invite", post(members::invite))
+        .route("/app/members/role", post(members::change_role))
+        .route("/app/members/remove", post(members::remove))
+        .route(
+            "/accept-invitation",
+            get(members::accept_page).post(members::accept),
+        )
+        .route("/app/audit", get(audit::audit))
         .route("/signup", get(sign_up::signup_page).post(sign_up::signup))
         .route(
             "/verify-email",
@@ -55,6 +106,7 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .merge(pages)
         .merge(consent)
         .route_layer(middleware::from_fn(same_site_forms))
+        .route_layer(middleware::from_fn(lang::remember_language))
 }
 
 /// Every form the site posts must come from the site's own pages (CSRF): checked once

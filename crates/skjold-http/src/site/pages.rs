@@ -15,6 +15,8 @@ use super::assets::{favicon_path, site_css_path};
 use super::consent::current_consent;
 use super::facts::SiteFacts;
 use super::lang::Lang;
+use crate::browser_requests::cookie;
+use crate::routes::api::SESSION_COOKIE;
 
 /// What every page's frame needs: language, where the page is, the banner.
 pub(crate) struct Frame {
@@ -24,9 +26,15 @@ pub(crate) struct Frame {
     /// `?lang=<code>` when the visitor switched language, for the site's own links, so
     /// the switch holds from page to page; otherwise empty (the browser's choice holds).
     pub(super) keep: &'static str,
+    /// Where the page is, for the language link and the cookie form's way back: a page
+    /// answering a form's post names the page it stands for instead.
     pub(super) path: String,
+    /// The query's fields but `lang` (`account=…`), kept by both.
+    pub(super) query: String,
     pub(super) css: &'static str,
     pub(super) icon: &'static str,
+    /// A session cookie came along: the menu leads to the app instead of the login.
+    pub(super) signed_in: bool,
     /// No choice yet (or one under an older policy): the banner asks.
     pub(super) banner: bool,
     /// The current choice, to fill in the form; none chosen: all off.
@@ -39,6 +47,30 @@ pub(crate) struct LangQuery {
 }
 
 impl Frame {
+    /// This page in the other language.
+    pub(crate) fn switch(&self) -> String {
+        let sep = if self.query.is_empty() { "" } else { "&" };
+        format!("{}?{}{sep}lang={}", self.path, self.query, self.other_lang)
+    }
+
+    /// This page as the cookie form returns to it, in this language if it was switched.
+    pub(crate) fn back(&self) -> String {
+        if self.query.is_empty() {
+            format!("{}{}", self.path, self.keep)
+        } else {
+            format!("{}?{}{}", self.path, self.query, self.and_keep())
+        }
+    }
+
+    /// [`Frame::keep`] for a link whose query already has a field: `&lang=<code>`.
+    pub(crate) fn and_keep(&self) -> &'static str {
+        match self.keep {
+            "" => "",
+            _ if self.nb => "&lang=nb",
+            _ => "&lang=en",
+        }
+    }
+
     pub(crate) fn new(uri: &Uri, query: &LangQuery, headers: &HeaderMap) -> Frame {
         let lang = Lang::choose(query.lang.as_deref(), headers);
         let consent = current_consent(headers);
@@ -52,8 +84,16 @@ impl Frame {
                 (true, Lang::En) => "?lang=en",
             },
             path: uri.path().to_owned(),
+            query: uri
+                .query()
+                .unwrap_or_default()
+                .split('&')
+                .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
+                .collect::<Vec<_>>()
+                .join("&"),
             css: site_css_path(),
             icon: favicon_path(),
+            signed_in: cookie(headers, SESSION_COOKIE).is_some(),
             banner: consent.is_none(),
             choice: consent.map(|c| c.choice).unwrap_or_default(),
         }
@@ -125,6 +165,12 @@ pub(crate) fn too_many(nb: bool) -> &'static str {
     } else {
         "Too many attempts. Wait a while and try again."
     }
+}
+
+/// `response` with `status` (a form's page again, with what was wrong).
+pub(crate) fn with_status(mut response: Response, status: StatusCode) -> Response {
+    *response.status_mut() = status;
+    response
 }
 
 /// A rendered page; a template that fails to render is a server error, logged.

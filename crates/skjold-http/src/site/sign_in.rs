@@ -42,9 +42,15 @@ struct Home {
     accounts: Vec<(String, String, &'static str)>,
     /// The person's sessions, this one marked.
     sessions: Vec<SessionRow>,
-    /// The password was just changed.
-    changed: bool,
-    /// The field an error belongs beside (`current`, `new`); empty without one.
+    /// The person's name, if they gave one.
+    name: String,
+    /// Whether a second step is on.
+    second_step: bool,
+    /// What just happened (`password`, `name`, `email-sent`, `email-changed`), for the
+    /// status line; empty if nothing.
+    notice: &'static str,
+    /// The field an error belongs beside (`current`, `new`, `name`, `email`,
+    /// `email-password`); empty without one.
     field: &'static str,
     error: &'static str,
 }
@@ -56,6 +62,13 @@ struct SessionRow {
     network: String,
     last_seen: String,
     current: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct HomeQuery {
+    lang: Option<String>,
+    /// What the page before did (`email-changed`), to say so.
+    done: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -118,14 +131,28 @@ fn again(page: Frame, email: String, challenge: Option<String>, error: AppError)
     response
 }
 
+/// `response` sets the session cookie to `issued`: after a sign-in, or when a change of
+/// password, e-mail or 2-step security re-issued the session (the others ended).
+pub(super) fn keep_session(response: &mut Response, issued: &IssuedSession) {
+    let lifetime = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
+    if let Ok(value) = session_cookie(Some(issued.token.expose_secret()), lifetime) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// The caller as the re-issued session `issued` names them.
+pub(super) fn renewed(caller: Caller, issued: &IssuedSession) -> Caller {
+    Caller {
+        session_id: issued.session_id,
+        ..caller
+    }
+}
+
 /// Signed in: the session cookie (and the device cookie, for a new device), then the app.
 fn signed_in(issued: IssuedSession) -> Response {
-    let lifetime = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
     let mut response = Redirect::to("/app").into_response();
+    keep_session(&mut response, &issued);
     let headers = response.headers_mut();
-    if let Ok(value) = session_cookie(Some(issued.token.expose_secret()), lifetime) {
-        headers.append(header::SET_COOKIE, value);
-    }
     if let Some(device) = &issued.device_token {
         let device = format!(
             "{DEVICE_COOKIE}={}; Max-Age={DEVICE_SECONDS}; Path=/; Secure; HttpOnly; SameSite=Lax",
@@ -227,11 +254,11 @@ impl FromRequestParts<App> for SignedIn {
 }
 
 /// The signed-in page for `caller`, with what just happened.
-async fn home_page(
+pub(super) async fn home_page(
     app: &App,
     caller: Caller,
     page: Frame,
-    changed: bool,
+    notice: &'static str,
     field: &'static str,
     error: &'static str,
 ) -> Response {
@@ -262,7 +289,9 @@ async fn home_page(
                     })
                     .collect(),
                 email: me.email,
-                changed,
+                name: me.name.unwrap_or_default(),
+                second_step: !me.second_steps.is_empty(),
+                notice,
                 field,
                 error,
             }
@@ -276,11 +305,24 @@ async fn home_page(
 pub(crate) async fn home(
     State(app): State<App>,
     uri: Uri,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<HomeQuery>,
     headers: HeaderMap,
     SignedIn(caller): SignedIn,
 ) -> Response {
-    home_page(&app, caller, Frame::new(&uri, &q, &headers), false, "", "").await
+    let notice = match q.done.as_deref() {
+        Some("email-changed") => "email-changed",
+        _ => "",
+    };
+    let lang = LangQuery { lang: q.lang };
+    home_page(
+        &app,
+        caller,
+        Frame::new(&uri, &lang, &headers),
+        notice,
+        "",
+        "",
+    )
+    .await
 }
 
 /// `POST /app/password`: the current password and a new one (ASVS 6.2.3). Every other
@@ -300,16 +342,9 @@ pub(crate) async fn change_password(
         .await
     {
         Ok(issued) => {
-            let lifetime = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
-            // This browser's session from now on.
-            let renewed = Caller {
-                session_id: issued.session_id,
-                ..caller
-            };
-            let mut response = home_page(&app, renewed, page, true, "", "").await;
-            if let Ok(value) = session_cookie(Some(issued.token.expose_secret()), lifetime) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
+            let mut response =
+                home_page(&app, renewed(caller, &issued), page, "password", "", "").await;
+            keep_session(&mut response, &issued);
             return response;
         }
         Err(AppError::WrongCurrentPassword | AppError::InvalidCredentials) => (
@@ -327,7 +362,7 @@ pub(crate) async fn change_password(
         }
         Err(other) => return crate::problem::Problem::from(other).into_response(),
     };
-    let mut response = home_page(&app, caller, page, false, field, error).await;
+    let mut response = home_page(&app, caller, page, "", field, error).await;
     *response.status_mut() = status;
     response
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use skjold_app::{App, AppError};
 
 use super::assets::verify_script_path;
-use super::pages::{Frame, LangQuery, html, too_many, weak_password};
+use super::pages::{Frame, LangQuery, html, too_many, weak_password, with_status};
 use crate::routes::api::Meta;
 
 #[derive(Template)]
@@ -48,11 +48,6 @@ pub(crate) struct SignUpForm {
 #[derive(Deserialize)]
 pub(crate) struct TokenForm {
     token: SecretString,
-}
-
-fn with_status(mut response: Response, status: StatusCode) -> Response {
-    *response.status_mut() = status;
-    response
 }
 
 /// `GET /signup`.

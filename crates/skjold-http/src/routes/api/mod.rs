@@ -12,6 +12,7 @@ mod me;
 mod members;
 mod password_reset;
 mod second_step;
+pub(crate) use second_step::qr_svg;
 mod sessions;
 mod signup;
 

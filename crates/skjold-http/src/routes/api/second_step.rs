@@ -56,7 +56,7 @@ pub(super) struct RecoveryCodesBody {
 }
 
 /// The QR code of `text` as an SVG document.
-fn qr_svg(text: &str) -> Result<String, Problem> {
+pub(crate) fn qr_svg(text: &str) -> Result<String, Problem> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|_| Problem::Internal)?;
     Ok(code
         .render::<qrcode::render::svg::Color<'_>>()

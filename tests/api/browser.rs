@@ -723,7 +723,7 @@ async fn c15_a_restricted_member_sees_the_contacts_masked_and_no_audit_trail_in_
                 "company is not personal data: {table}"
             );
             // The switcher leads to the member's own account, where they are the owner.
-            assert_eq!(b.text_of("#my-role").await, "restricted");
+            assert_eq!(b.text_of("#my-role").await, "begrenset");
             let own = b
                 .client
                 .find_all(Locator::Css("#account-switch option"))
@@ -742,7 +742,7 @@ async fn c15_a_restricted_member_sees_the_contacts_masked_and_no_audit_trail_in_
                 .await
                 .unwrap();
             b.submit(".switcher button").await;
-            assert_eq!(b.text_of("#my-role").await, "owner");
+            assert_eq!(b.text_of("#my-role").await, "eier");
             // The language link keeps the page, its account and all.
             b.submit("a[hreflang=en]").await;
             assert_eq!(b.text_of("#my-role").await, "owner");

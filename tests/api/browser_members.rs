@@ -192,7 +192,7 @@ async fn c15_an_owner_invites_a_member_who_joins_by_the_mailed_link_and_the_owne
     let landed = j.client.current_url().await.unwrap();
     assert_eq!(landed.path(), "/app/contacts");
     assert_eq!(landed.query(), Some(format!("account={account}").as_str()));
-    assert_eq!(j.text_of("#my-role").await, "member");
+    assert_eq!(j.text_of("#my-role").await, "medlem");
 
     // The link is spent: a second use is refused beside the field.
     j.client.goto(&link).await.unwrap();

@@ -6,7 +6,7 @@
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use skjold_app::{AccountScope, App, AppError, Caller, Operation};
-use skjold_domain::AccountId;
+use skjold_domain::{AccountId, Role};
 
 /// The query every account page takes: which account, and the language if switched.
 #[derive(Deserialize)]
@@ -19,12 +19,20 @@ pub(crate) struct AccountQuery {
 pub(crate) struct AccountNav {
     pub(super) id: String,
     pub(super) name: String,
-    pub(super) role: &'static str,
+    pub(super) role: Role,
     /// Id and name of every account the person belongs to, for the switcher.
     pub(super) accounts: Vec<(String, String)>,
     /// The list page the switcher opens in the chosen account (`/app/contacts`).
     pub(super) section: &'static str,
     pub(super) can_audit: bool,
+}
+
+impl AccountNav {
+    /// The person's role here, as the page names it (askama passes `page.nb` by
+    /// reference).
+    pub(super) fn role_label(&self, nb: &bool) -> &'static str {
+        role_label(self.role, *nb)
+    }
 }
 
 /// The answer for an app error on a page: the API's problem+json (404, 403, ...).
@@ -54,7 +62,7 @@ pub(super) async fn in_account(
     let nav = AccountNav {
         id: account.to_string(),
         name: here.map(|m| m.account_name.clone()).unwrap_or_default(),
-        role: here.map(|m| m.role.as_str()).unwrap_or_default(),
+        role: here.map_or(Role::Restricted, |m| m.role),
         accounts: me
             .memberships
             .iter()
@@ -64,6 +72,20 @@ pub(super) async fn in_account(
         can_audit: scope.allows(Operation::ReadAudit),
     };
     Ok((scope, nav))
+}
+
+/// A role as the page names it.
+pub(super) fn role_label(role: Role, nb: bool) -> &'static str {
+    match (role, nb) {
+        (Role::Owner, true) => "eier",
+        (Role::Admin, true) => "administrator",
+        (Role::Member, true) => "medlem",
+        (Role::Restricted, true) => "begrenset",
+        (Role::Owner, false) => "owner",
+        (Role::Admin, false) => "admin",
+        (Role::Member, false) => "member",
+        (Role::Restricted, false) => "restricted",
+    }
 }
 
 /// An absent value as the tables show it.

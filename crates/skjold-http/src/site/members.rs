@@ -17,7 +17,7 @@ use serde::Deserialize;
 use skjold_app::{AccountScope, App, AppError, Operation};
 use skjold_domain::{Role, UserId};
 
-use super::account::{AccountNav, AccountQuery, failed, in_account, shown};
+use super::account::{AccountNav, AccountQuery, failed, in_account, role_label, shown};
 use super::assets::verify_script_path;
 use super::pages::{Frame, LangQuery, html, too_many, utc_minute};
 use super::sign_in::{SignedIn, signed_in_caller};
@@ -28,20 +28,6 @@ const SECTION: &str = "/app/members";
 
 /// Every role, most powerful first, as the forms offer them.
 const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Restricted];
-
-/// A role as the page names it.
-fn role_label(role: Role, nb: bool) -> &'static str {
-    match (role, nb) {
-        (Role::Owner, true) => "eier",
-        (Role::Admin, true) => "administrator",
-        (Role::Member, true) => "medlem",
-        (Role::Restricted, true) => "begrenset",
-        (Role::Owner, false) => "owner",
-        (Role::Admin, false) => "admin",
-        (Role::Member, false) => "member",
-        (Role::Restricted, false) => "restricted",
-    }
-}
 
 /// One member as the table shows it.
 struct Row {

@@ -5,12 +5,13 @@
 //! browser's session (the app ends every other one), so the new cookie goes back here.
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::extract::{Form, FromRequestParts, Query};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Redirect, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use skjold_app::{App, AppError, Caller, SMS_RISK, SecondStepEnabled};
+use skjold_app::{App, AppError, Caller, IssuedSession, SMS_RISK, SecondStepEnabled};
 use skjold_domain::SecondStepMethod;
 
 use super::account::failed;
@@ -64,87 +65,128 @@ impl Outcome {
     }
 }
 
-/// The page for `caller` after `outcome`.
-async fn page(app: &App, caller: Caller, page: Frame, outcome: Outcome) -> Response {
-    let me = match app.me(caller).await {
-        Ok(me) => me,
-        Err(error) => return failed(error),
-    };
-    html(
-        TwoStep {
-            page,
-            totp: me.second_steps.contains(&"totp"),
-            sms: me.second_steps.contains(&"sms"),
-            sms_available: app.sms_available(),
-            codes_left: me.recovery_codes_left,
-            qr: outcome
-                .setup
-                .as_ref()
-                .and_then(|(_, uri)| qr_svg(uri).ok())
-                .map(|svg| inline(&svg)),
-            setup: outcome.setup,
-            sms_pending: outcome.sms_pending,
-            risk: SMS_RISK,
-            new_codes: outcome.new_codes,
-            notice: outcome.notice,
-            field: outcome.field,
-            error: outcome.error,
-        }
-        .render(),
-    )
-}
-
-/// The page again with `error` beside the form's password field (`fields.0`) or the
-/// field it concerns (`fields.1`); `nb_text` says in Norwegian what the app's own
-/// (English) message says for input it refused. Errors that are not the person's to
-/// mend are answered as the API answers them.
-async fn refused(
-    app: &App,
+/// What every handler here starts from: the app, the signed-in person (anyone else is
+/// sent to the login page) and the page's frame.
+pub(crate) struct Here {
+    app: App,
     caller: Caller,
     frame: Frame,
-    error: AppError,
-    fields: (&'static str, &'static str),
-    nb_text: &'static str,
-    keep: Outcome,
-) -> Response {
-    let nb = frame.nb;
-    let (password, field) = fields;
-    let (status, field, message) = match &error {
-        AppError::InvalidCredentials | AppError::WrongCurrentPassword => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            password,
-            if nb {
-                "Feil passord."
-            } else {
-                "Wrong password."
+}
+
+impl FromRequestParts<App> for Here {
+    type Rejection = Redirect;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let SignedIn(caller) = SignedIn::from_request_parts(parts, app).await?;
+        let lang = Query::<LangQuery>::try_from_uri(&parts.uri)
+            .map(|q| q.0)
+            .unwrap_or_default();
+        Ok(Here {
+            app: app.clone(),
+            caller,
+            frame: Frame::new(&parts.uri, &lang, &parts.headers),
+        })
+    }
+}
+
+impl Here {
+    /// The page after `outcome`.
+    async fn show(self, outcome: Outcome) -> Response {
+        let me = match self.app.me(self.caller).await {
+            Ok(me) => me,
+            Err(error) => return failed(error),
+        };
+        html(
+            TwoStep {
+                page: self.frame,
+                totp: me.second_steps.contains(&"totp"),
+                sms: me.second_steps.contains(&"sms"),
+                sms_available: self.app.sms_available(),
+                codes_left: me.recovery_codes_left,
+                qr: outcome
+                    .setup
+                    .as_ref()
+                    .and_then(|(_, uri)| qr_svg(uri).ok())
+                    .map(|svg| inline(&svg)),
+                setup: outcome.setup,
+                sms_pending: outcome.sms_pending,
+                risk: SMS_RISK,
+                new_codes: outcome.new_codes,
+                notice: outcome.notice,
+                field: outcome.field,
+                error: outcome.error,
             }
-            .to_owned(),
-        ),
-        AppError::RateLimited { .. } => (
-            StatusCode::TOO_MANY_REQUESTS,
+            .render(),
+        )
+    }
+
+    /// The page after a change that re-issued the session: shown to the new session,
+    /// whose cookie replaces the old one.
+    async fn show_renewed(mut self, session: &IssuedSession, outcome: Outcome) -> Response {
+        self.caller = renewed(self.caller, session);
+        let mut response = self.show(outcome).await;
+        keep_session(&mut response, session);
+        response
+    }
+
+    /// The page after a second step was confirmed, with the first recovery codes if
+    /// there were none.
+    async fn enabled(self, done: SecondStepEnabled) -> Response {
+        let outcome = Outcome {
+            new_codes: done.recovery_codes.map(shown).unwrap_or_default(),
+            notice: "enabled",
+            ..Outcome::default()
+        };
+        self.show_renewed(&done.session, outcome).await
+    }
+
+    /// The page again with `error` beside the form's password field (`fields.0`) or the
+    /// field it concerns (`fields.1`); `nb_text` says in Norwegian what the app's own
+    /// (English) message says for input it refused. Errors that are not the person's to
+    /// mend are answered as the API answers them.
+    async fn refused(
+        self,
+        error: AppError,
+        fields: (&'static str, &'static str),
+        nb_text: &'static str,
+        keep: Outcome,
+    ) -> Response {
+        let nb = self.frame.nb;
+        let (password, field) = fields;
+        let (status, field, message) = match &error {
+            AppError::InvalidCredentials | AppError::WrongCurrentPassword => {
+                let text = if nb {
+                    "Feil passord."
+                } else {
+                    "Wrong password."
+                };
+                (StatusCode::UNPROCESSABLE_ENTITY, password, text.to_owned())
+            }
+            AppError::RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                field,
+                too_many(nb).to_owned(),
+            ),
+            AppError::InvalidInput(_)
+            | AppError::InvalidCode
+            | AppError::Contact(_)
+            | AppError::SmsNotSent => {
+                let text = if nb {
+                    nb_text.to_owned()
+                } else {
+                    error.to_string()
+                };
+                (StatusCode::UNPROCESSABLE_ENTITY, field, text)
+            }
+            _ => return failed(error),
+        };
+        let outcome = Outcome {
             field,
-            too_many(nb).to_owned(),
-        ),
-        AppError::InvalidInput(_)
-        | AppError::InvalidCode
-        | AppError::Contact(_)
-        | AppError::SmsNotSent => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            field,
-            if nb {
-                nb_text.to_owned()
-            } else {
-                error.to_string()
-            },
-        ),
-        _ => return failed(error),
-    };
-    let outcome = Outcome {
-        field,
-        error: message,
-        ..keep
-    };
-    with_status(page(app, caller, frame, outcome).await, status)
+            error: message,
+            ..keep
+        };
+        with_status(self.show(outcome).await, status)
+    }
 }
 
 /// An SVG document as markup inside the page: without its XML declaration.
@@ -158,19 +200,6 @@ fn inline(svg: &str) -> String {
 /// Codes to show once.
 fn shown(codes: Vec<SecretString>) -> Vec<String> {
     codes.iter().map(|c| c.expose_secret().to_owned()).collect()
-}
-
-/// The page after a second step was confirmed: the re-issued session, and the first
-/// recovery codes if there were none.
-async fn enabled(app: &App, caller: Caller, frame: Frame, done: SecondStepEnabled) -> Response {
-    let outcome = Outcome {
-        new_codes: done.recovery_codes.map(shown).unwrap_or_default(),
-        notice: "enabled",
-        ..Outcome::default()
-    };
-    let mut response = page(app, renewed(caller, &done.session), frame, outcome).await;
-    keep_session(&mut response, &done.session);
-    response
 }
 
 #[derive(Deserialize)]
@@ -203,209 +232,126 @@ pub(crate) struct RemoveForm {
 }
 
 /// `GET /app/two-step`.
-pub(crate) async fn two_step(
-    State(app): State<App>,
-    uri: Uri,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
-) -> Response {
-    page(
-        &app,
-        caller,
-        Frame::new(&uri, &q, &headers),
-        Outcome::default(),
-    )
-    .await
+pub(crate) async fn two_step(here: Here) -> Response {
+    here.show(Outcome::default()).await
 }
 
 /// `POST /app/two-step/totp`: with the password, a new secret for the authenticator app.
 pub(crate) async fn begin_totp(
-    State(app): State<App>,
+    here: Here,
     Meta(meta): Meta,
-    uri: Uri,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let frame = Frame::new(&uri, &LangQuery::default(), &headers);
-    match app.begin_totp(caller, &form.password, &meta).await {
+    match here
+        .app
+        .begin_totp(here.caller, &form.password, &meta)
+        .await
+    {
         Ok(setup) => {
-            let outcome = Outcome {
-                setup: Some((
-                    setup.secret.expose_secret().to_owned(),
-                    setup.otpauth_uri.expose_secret().to_owned(),
-                )),
+            let setup = (
+                setup.secret.expose_secret().to_owned(),
+                setup.otpauth_uri.expose_secret().to_owned(),
+            );
+            here.show(Outcome {
+                setup: Some(setup),
                 ..Outcome::default()
-            };
-            page(&app, caller, frame, outcome).await
+            })
+            .await
         }
         Err(error) => {
             let nb = "En autentiseringsapp er allerede satt opp: fjern den først.";
-            refused(
-                &app,
-                caller,
-                frame,
-                error,
-                ("totp-password", "totp-password"),
-                nb,
-                Outcome::default(),
-            )
-            .await
+            let fields = ("totp-password", "totp-password");
+            here.refused(error, fields, nb, Outcome::default()).await
         }
     }
 }
 
 /// `POST /app/two-step/totp/confirm`: a code from the app proves it holds the secret.
 pub(crate) async fn confirm_totp(
-    State(app): State<App>,
+    here: Here,
     Meta(meta): Meta,
-    uri: Uri,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let frame = Frame::new(&uri, &LangQuery::default(), &headers);
-    match app
-        .confirm_totp(caller, form.code.expose_secret(), &meta)
-        .await
-    {
-        Ok(done) => enabled(&app, caller, frame, done).await,
+    let code = form.code.expose_secret();
+    match here.app.confirm_totp(here.caller, code, &meta).await {
+        Ok(done) => here.enabled(done).await,
         Err(error) => {
             let setup = form.secret.zip(form.uri).map(|(secret, uri)| {
-                (
-                    secret.expose_secret().to_owned(),
-                    uri.expose_secret().to_owned(),
-                )
+                let shown = |s: SecretString| s.expose_secret().to_owned();
+                (shown(secret), shown(uri))
             });
             let keep = Outcome {
                 setup,
                 ..Outcome::default()
             };
             let nb = "Koden stemmer ikke: skriv de 6 sifrene appen viser nå.";
-            refused(
-                &app,
-                caller,
-                frame,
-                error,
-                ("totp-code", "totp-code"),
-                nb,
-                keep,
-            )
-            .await
+            here.refused(error, ("totp-code", "totp-code"), nb, keep)
+                .await
         }
     }
 }
 
 /// `POST /app/two-step/sms`: with the password, a phone number, sent a code.
 pub(crate) async fn begin_sms(
-    State(app): State<App>,
+    here: Here,
     Meta(meta): Meta,
-    uri: Uri,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<PhoneForm>,
 ) -> Response {
-    let frame = Frame::new(&uri, &LangQuery::default(), &headers);
-    match app
-        .begin_sms(caller, &form.phone, &form.password, &meta)
-        .await
-    {
+    let begun = here
+        .app
+        .begin_sms(here.caller, &form.phone, &form.password, &meta);
+    match begun.await {
         Ok(_) => {
-            let outcome = Outcome {
+            here.show(Outcome {
                 sms_pending: true,
                 notice: "sms-sent",
                 ..Outcome::default()
-            };
-            page(&app, caller, frame, outcome).await
+            })
+            .await
         }
         Err(error) => {
             let nb = "Skriv et gyldig telefonnummer med landskode, for eksempel +47 912 34 567.";
-            refused(
-                &app,
-                caller,
-                frame,
-                error,
-                ("sms-password", "phone"),
-                nb,
-                Outcome::default(),
-            )
-            .await
+            let fields = ("sms-password", "phone");
+            here.refused(error, fields, nb, Outcome::default()).await
         }
     }
 }
 
 /// `POST /app/two-step/sms/confirm`: the code the phone received.
 pub(crate) async fn confirm_sms(
-    State(app): State<App>,
+    here: Here,
     Meta(meta): Meta,
-    uri: Uri,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let frame = Frame::new(&uri, &LangQuery::default(), &headers);
-    match app
-        .confirm_sms(caller, form.code.expose_secret(), &meta)
-        .await
-    {
-        Ok(done) => enabled(&app, caller, frame, done).await,
+    let code = form.code.expose_secret();
+    match here.app.confirm_sms(here.caller, code, &meta).await {
+        Ok(done) => here.enabled(done).await,
         Err(error) => {
             let keep = Outcome {
                 sms_pending: true,
                 ..Outcome::default()
             };
             let nb = "Koden stemmer ikke eller er utløpt: be om en ny.";
-            refused(
-                &app,
-                caller,
-                frame,
-                error,
-                ("sms-code", "sms-code"),
-                nb,
-                keep,
-            )
-            .await
+            here.refused(error, ("sms-code", "sms-code"), nb, keep)
+                .await
         }
     }
 }
 
 /// `POST /app/two-step/send-code`: a code to the confirmed phone, to prove a removal.
-pub(crate) async fn send_code(
-    State(app): State<App>,
-    uri: Uri,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
-) -> Response {
-    let frame = Frame::new(&uri, &LangQuery::default(), &headers);
-    match app.send_change_code(caller).await {
-        Ok(_) => page(&app, caller, frame, Outcome::notice("code-sent")).await,
+pub(crate) async fn send_code(here: Here) -> Response {
+    match here.app.send_change_code(here.caller).await {
+        Ok(_) => here.show(Outcome::notice("code-sent")).await,
         Err(error) => {
             let nb = "Koden kunne ikke sendes nå; prøv igjen om et minutt.";
-            refused(
-                &app,
-                caller,
-                frame,
-                error,
-                ("remove-sms-code", "remove-sms-code"),
-                nb,
-                Outcome::default(),
-            )
-            .await
+            let fields = ("remove-sms-code", "remove-sms-code");
+            here.refused(error, fields, nb, Outcome::default()).await
         }
     }
 }
 
 /// `POST /app/two-step/remove`: a second step off, with the password and a fresh code.
-pub(crate) async fn remove(
-    State(app): State<App>,
-    Meta(meta): Meta,
-    uri: Uri,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
-    Form(form): Form<RemoveForm>,
-) -> Response {
-    let frame = Frame::new(&uri, &LangQuery::default(), &headers);
+pub(crate) async fn remove(here: Here, Meta(meta): Meta, Form(form): Form<RemoveForm>) -> Response {
     let Ok(method) = form.method.parse::<SecondStepMethod>() else {
         return failed(AppError::NotFound);
     };
@@ -414,59 +360,41 @@ pub(crate) async fn remove(
         SecondStepMethod::Sms => ("remove-sms-password", "remove-sms-code"),
     };
     let code = form.code.as_ref().map(|c| c.expose_secret().trim());
-    match app
-        .remove_second_step(caller, method, &form.password, code, &meta)
-        .await
-    {
-        Ok(issued) => {
-            let mut response = page(
-                &app,
-                renewed(caller, &issued),
-                frame,
-                Outcome::notice("removed"),
-            )
-            .await;
-            keep_session(&mut response, &issued);
-            response
-        }
+    let removed = here
+        .app
+        .remove_second_step(here.caller, method, &form.password, code, &meta);
+    match removed.await {
+        Ok(issued) => here.show_renewed(&issued, Outcome::notice("removed")).await,
         Err(error) => {
             let nb = "Det trengs en fersk kode: fra autentiseringsappen, en gjenopprettingskode eller en kode sendt til telefonen.";
-            refused(&app, caller, frame, error, fields, nb, Outcome::default()).await
+            here.refused(error, fields, nb, Outcome::default()).await
         }
     }
 }
 
 /// `POST /app/two-step/recovery-codes`: ten new recovery codes, shown once.
 pub(crate) async fn new_recovery_codes(
-    State(app): State<App>,
+    here: Here,
     Meta(meta): Meta,
-    uri: Uri,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let frame = Frame::new(&uri, &LangQuery::default(), &headers);
-    match app.new_recovery_codes(caller, &form.password, &meta).await {
+    match here
+        .app
+        .new_recovery_codes(here.caller, &form.password, &meta)
+        .await
+    {
         Ok(codes) => {
-            let outcome = Outcome {
+            here.show(Outcome {
                 new_codes: shown(codes),
                 notice: "codes",
                 ..Outcome::default()
-            };
-            page(&app, caller, frame, outcome).await
+            })
+            .await
         }
         Err(error) => {
             let nb = "Sett opp et andre trinn først.";
-            refused(
-                &app,
-                caller,
-                frame,
-                error,
-                ("codes-password", "codes-password"),
-                nb,
-                Outcome::default(),
-            )
-            .await
+            let fields = ("codes-password", "codes-password");
+            here.refused(error, fields, nb, Outcome::default()).await
         }
     }
 }

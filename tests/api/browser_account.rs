@@ -38,6 +38,12 @@ async fn c11_a_person_renames_themselves_moves_to_a_new_address_by_its_link_and_
     b.type_into("#name", &"x".repeat(101)).await;
     b.submit("#change-name button").await;
     assert!(b.has("#name-error").await);
+    // The answer to the post is the account page; its language link leads there.
+    let english = b
+        .attribute("a[hreflang=en]", "href")
+        .await
+        .unwrap_or_default();
+    assert!(english.ends_with("/app?lang=en"), "{english}");
     b.type_into("#name", "Kari Nordmann").await;
     b.submit("#change-name button").await;
     assert!(b.has("#name-changed").await);

@@ -81,10 +81,14 @@ impl FromRequestParts<App> for Here {
         let lang = Query::<LangQuery>::try_from_uri(&parts.uri)
             .map(|q| q.0)
             .unwrap_or_default();
+        let mut frame = Frame::new(&parts.uri, &lang, &parts.headers);
+        // Every form here answers with this page: its language link leads here, not to
+        // the form's address, which only takes posts.
+        "/app/two-step".clone_into(&mut frame.path);
         Ok(Here {
             app: app.clone(),
             caller,
-            frame: Frame::new(&parts.uri, &lang, &parts.headers),
+            frame,
         })
     }
 }

@@ -222,7 +222,9 @@ pub(crate) async fn second_step(
     headers: HeaderMap,
     Form(form): Form<Code>,
 ) -> Response {
-    let page = Frame::new(&uri, &LangQuery::default(), &headers);
+    let mut page = Frame::new(&uri, &LangQuery::default(), &headers);
+    // The code form stands for the login page (its address only takes posts).
+    "/login".clone_into(&mut page.path);
     match app
         .complete_second_step(&form.challenge, form.code.expose_secret(), &meta)
         .await
@@ -257,11 +259,14 @@ impl FromRequestParts<App> for SignedIn {
 pub(super) async fn home_page(
     app: &App,
     caller: Caller,
-    page: Frame,
+    mut page: Frame,
     notice: &'static str,
     field: &'static str,
     error: &'static str,
 ) -> Response {
+    // Also the answer to the forms posted elsewhere (`/app/password`, `/app/name`): its
+    // language link leads to this page, not to the form's address.
+    "/app".clone_into(&mut page.path);
     let found = async { Ok::<_, AppError>((app.me(caller).await?, app.sessions(caller).await?)) };
     match found.await {
         Ok((me, sessions)) => html(

@@ -208,6 +208,12 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// A field's live value (what a script or the person set, not its attribute).
+    pub async fn value(&self, css: &str) -> String {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.prop("value").await.unwrap().unwrap_or_default()
+    }
+
     pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
         let element = self.client.find(Locator::Css(css)).await.unwrap();
         element.attr(name).await.unwrap()
@@ -471,15 +477,7 @@ async fn c11_c13_sign_up_confirm_sign_in_set_up_2_step_sign_in_with_it_and_a_pas
         .to_owned();
     b.client.goto(&link).await.unwrap();
     // The field's live value, which the script set (not its attribute).
-    let code = b
-        .client
-        .find(Locator::Css("#token"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default();
+    let code = b.value("#token").await;
     assert!(code.starts_with("skjv_"), "{code:?}");
     let address = b.client.current_url().await.unwrap();
     assert!(

@@ -140,6 +140,15 @@ async fn c15_an_owner_invites_a_member_who_joins_by_the_mailed_link_and_the_owne
         b.attribute("#done", "role").await.as_deref(),
         Some("status")
     );
+    // The language link keeps the account but not the one-time status.
+    let english = b
+        .attribute("a[hreflang=en]", "href")
+        .await
+        .unwrap_or_default();
+    assert!(
+        english.contains("/app/members?account=") && !english.contains("done="),
+        "{english}"
+    );
 
     // The mailed link carries its code in the fragment.
     let mail = mailbox.wait_for(invited, "Invitation to join").await;

@@ -18,6 +18,10 @@ use super::lang::Lang;
 use crate::browser_requests::cookie;
 use crate::routes::api::SESSION_COOKIE;
 
+/// Query fields the language link and the cookie form's way back leave out: the
+/// language itself, and what only the answer to a form says once (`done`, `saved`).
+const ONE_TIME: [&str; 3] = ["lang=", "done=", "saved="];
+
 /// What every page's frame needs: language, where the page is, the banner.
 pub(crate) struct Frame {
     pub(super) nb: bool,
@@ -29,7 +33,7 @@ pub(crate) struct Frame {
     /// Where the page is, for the language link and the cookie form's way back: a page
     /// answering a form's post names the page it stands for instead.
     pub(super) path: String,
-    /// The query's fields but `lang` (`account=…`), kept by both.
+    /// The query's fields but [`ONE_TIME`] ones (`account=…`), kept by both.
     pub(super) query: String,
     pub(super) css: &'static str,
     pub(super) icon: &'static str,
@@ -88,7 +92,7 @@ impl Frame {
                 .query()
                 .unwrap_or_default()
                 .split('&')
-                .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
+                .filter(|pair| !pair.is_empty() && !ONE_TIME.iter().any(|f| pair.starts_with(f)))
                 .collect::<Vec<_>>()
                 .join("&"),
             css: site_css_path(),

@@ -1,12 +1,82 @@
 //! What every page of one account shares (C15, C16): the app's permission for the
 //! signed-in person to be there, and the frame above the content, with the account's
 //! name, the person's role, the account's pages they may open, and a switcher to the
-//! other accounts they belong to (a plain GET form: no script needed).
+//! other accounts they belong to (a plain GET form: no script needed). A handler takes
+//! an [`InAccount`] of its section and starts with all of that checked.
 
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use skjold_app::{AccountScope, App, AppError, Caller, Operation};
 use skjold_domain::{AccountId, Role};
+
+use super::pages::{Frame, LangQuery};
+use super::sign_in::SignedIn;
+
+/// What a page asks of its visitor: the operation the app must allow them in the
+/// account, and the list page the account switcher leads to from it.
+pub(crate) trait Section {
+    const OP: Operation;
+    const LIST: &'static str;
+}
+
+/// Generates a [`Section`] marker type per operation a page needs.
+macro_rules! sections {
+    ($($name:ident: $op:ident at $list:literal;)*) => {$(
+        pub(crate) struct $name;
+        impl Section for $name {
+            const OP: Operation = Operation::$op;
+            const LIST: &'static str = $list;
+        }
+    )*};
+}
+
+sections! {
+    ReadContacts: ReadContacts at "/app/contacts";
+    WriteContacts: WriteContacts at "/app/contacts";
+    ReadAudit: ReadAudit at "/app/audit";
+    ListMembers: ListMembers at "/app/members";
+    ManageMembers: ManageMembers at "/app/members";
+}
+
+/// A signed-in person on a page of the account `?account=` names, whom the app allows
+/// `S::OP` there: the scope to call the app with, the account's frame and the page's.
+/// Anyone not signed in is sent to the login page; anyone else gets the app's answer
+/// (404 for an account that is not theirs, 403 for an operation their role lacks).
+pub(crate) struct InAccount<S> {
+    pub(super) app: App,
+    pub(super) caller: Caller,
+    pub(super) scope: AccountScope,
+    pub(super) nav: AccountNav,
+    pub(super) page: Frame,
+    section: PhantomData<S>,
+}
+
+impl<S: Section> FromRequestParts<App> for InAccount<S> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let SignedIn(caller) = SignedIn::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(query) = Query::<AccountQuery>::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let (scope, nav) = in_account(app, caller, &query, S::OP, S::LIST).await?;
+        let lang = LangQuery { lang: query.lang };
+        Ok(InAccount {
+            app: app.clone(),
+            caller,
+            scope,
+            nav,
+            page: Frame::new(&parts.uri, &lang, &parts.headers),
+            section: PhantomData,
+        })
+    }
+}
 
 /// The query every account page takes: which account, and the language if switched.
 #[derive(Deserialize)]
@@ -43,7 +113,7 @@ pub(super) fn failed(error: AppError) -> Response {
 /// The account `query` names, with the app's permission for `caller` to do `op` there,
 /// and the page's frame; or the answer to give instead (not found, forbidden).
 /// `section` is the list page the account switcher leads to.
-pub(super) async fn in_account(
+async fn in_account(
     app: &App,
     caller: Caller,
     query: &AccountQuery,

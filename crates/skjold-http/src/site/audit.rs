@@ -6,19 +6,18 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use skjold_app::{App, AppError, AuditQuery, Operation};
+use skjold_app::{AppError, AuditQuery};
 use skjold_domain::UserId;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
-use super::account::{AccountNav, AccountQuery, failed, in_account, shown};
+use super::account::{AccountNav, InAccount, ReadAudit, failed, shown};
 use super::contacts::{given, query_string};
-use super::pages::{Frame, LangQuery, html, utc_minute};
-use super::sign_in::SignedIn;
+use super::pages::{Frame, html, utc_minute};
 
 const SECTION: &str = "/app/audit";
 
@@ -99,19 +98,14 @@ fn day(text: &str) -> Option<Date> {
 
 /// `GET /app/audit?account=<id>[&action=…&actor=…&since=…&until=…&before=…]`: one page
 /// of the account's audit events, newest first.
-pub(crate) async fn audit(
-    State(app): State<App>,
-    uri: Uri,
-    Query(q): Query<AccountQuery>,
-    Query(filter): Query<Filter>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
-) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::ReadAudit, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    let page = Frame::new(&uri, &LangQuery { lang: q.lang }, &headers);
+pub(crate) async fn audit(at: InAccount<ReadAudit>, Query(filter): Query<Filter>) -> Response {
+    let InAccount {
+        app,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
     let nb = page.nb;
     let before = match given(&filter.before).map(|b| b.parse::<i64>()) {
         None => None,

@@ -3,18 +3,17 @@
 //! refusals beside their fields. The app decides, audits and masks; the page only asks.
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Form, Path, Query};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use skjold_app::{App, AppError, ContactView, Operation};
+use skjold_app::{AppError, ContactView, Operation};
 use skjold_domain::{
     ContactError, ContactId, ContactInput, ContactPatch, NameError, NationalIdError,
 };
 
-use super::account::{AccountNav, AccountQuery, failed, in_account, shown};
-use super::pages::{Frame, LangQuery, html, utc_minute};
-use super::sign_in::SignedIn;
+use super::account::{AccountNav, InAccount, ReadContacts, WriteContacts, failed, shown};
+use super::pages::{Frame, html, utc_minute};
 use crate::routes::api::Meta;
 
 use super::contacts::{SECTION, given};
@@ -169,13 +168,7 @@ pub(crate) struct SavedQuery {
 
 /// The frame of one contact's page, whose language link leads back to that page (also
 /// from the answer to its form, posted to the same address).
-fn contact_frame(
-    nav: &AccountNav,
-    id: ContactId,
-    lang: Option<String>,
-    headers: &HeaderMap,
-) -> Frame {
-    let mut page = Frame::new(&Uri::default(), &LangQuery { lang }, headers);
+fn contact_frame(mut page: Frame, nav: &AccountNav, id: ContactId) -> Frame {
     page.path = format!("{SECTION}/{id}");
     page.query = format!("account={}", nav.id);
     page
@@ -295,18 +288,18 @@ fn refused(
 /// `GET /app/contacts/{id}?account=<id>`: one contact, every field as the person may
 /// see it, and the form to change it for those who may.
 pub(crate) async fn contact(
-    State(app): State<App>,
+    at: InAccount<ReadContacts>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    Query(q): Query<AccountQuery>,
     Query(saved): Query<SavedQuery>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
 ) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::ReadContacts, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
+    let InAccount {
+        app,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
     let Ok(id) = id.parse::<ContactId>() else {
         return failed(AppError::NotFound);
     };
@@ -319,7 +312,7 @@ pub(crate) async fn contact(
     let editable = scope.allows(Operation::WriteContacts) && !contact.masked;
     html(
         ContactPage {
-            page: contact_frame(&nav, id, q.lang, &headers),
+            page: contact_frame(page, &nav, id),
             nav,
             shown: Some(Shown::of(&contact)),
             masked: contact.masked,
@@ -345,25 +338,25 @@ pub(crate) async fn contact(
 /// would store them as the values; so this page refuses them (403) before the app is
 /// asked, whatever the form they send.
 pub(crate) async fn update(
-    State(app): State<App>,
+    at: InAccount<WriteContacts>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    Query(q): Query<AccountQuery>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<ContactForm>,
 ) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::WriteContacts, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
+    let InAccount {
+        app,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
     if !scope.allows(Operation::SeePersonalData) {
         return failed(AppError::Forbidden);
     }
     let Ok(id) = id.parse::<ContactId>() else {
         return failed(AppError::NotFound);
     };
-    let page = contact_frame(&nav, id, q.lang, &headers);
+    let page = contact_frame(page, &nav, id);
     match app.update_contact(scope, id, form.patch(), &meta).await {
         Ok(_) => saved_redirect(&nav, id, &page),
         Err(AppError::Contact(error)) => match app.contact(scope, id, &meta).await {
@@ -385,21 +378,11 @@ fn saved_redirect(nav: &AccountNav, id: ContactId, page: &Frame) -> Response {
 }
 
 /// `GET /app/contacts/new?account=<id>`: the empty form.
-pub(crate) async fn new_contact(
-    State(app): State<App>,
-    uri: Uri,
-    Query(q): Query<AccountQuery>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
-) -> Response {
-    let (_, nav) = match in_account(&app, caller, &q, Operation::WriteContacts, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
+pub(crate) async fn new_contact(at: InAccount<WriteContacts>) -> Response {
     html(
         ContactPage {
-            page: Frame::new(&uri, &LangQuery { lang: q.lang }, &headers),
-            nav,
+            page: at.page,
+            nav: at.nav,
             shown: None,
             masked: false,
             editable: true,
@@ -416,19 +399,17 @@ pub(crate) async fn new_contact(
 /// the form again with the refusal beside its field. Whoever may write contacts may
 /// create one, a `restricted` member too: what they type is theirs, not a mask.
 pub(crate) async fn create(
-    State(app): State<App>,
+    at: InAccount<WriteContacts>,
     Meta(meta): Meta,
-    uri: Uri,
-    Query(q): Query<AccountQuery>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<ContactForm>,
 ) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::WriteContacts, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    let page = Frame::new(&uri, &LangQuery { lang: q.lang }, &headers);
+    let InAccount {
+        app,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
     match app.create_contact(scope, form.input(), &meta).await {
         Ok(created) => saved_redirect(&nav, created.id, &page),
         Err(AppError::Contact(error)) => refused(nav, page, None, form, &error),

@@ -5,17 +5,16 @@
 //! whichever way it is asked.
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use skjold_app::{App, AppError, ContactQuery, Operation};
+use skjold_app::{AppError, ContactQuery, Operation};
 use skjold_domain::{ContactError, ContactId};
 
-use super::account::{AccountNav, AccountQuery, failed, in_account, shown};
+use super::account::{AccountNav, InAccount, ReadContacts, failed, shown};
 use super::contact::{email_refused, phone_refused};
-use super::pages::{Frame, LangQuery, html};
-use super::sign_in::SignedIn;
+use super::pages::{Frame, html};
 use crate::routes::api::Meta;
 
 /// The list page the account switcher leads to from every contacts page.
@@ -94,19 +93,17 @@ struct Contacts {
 /// of the account's contacts, found by the search if one is given. E-mail and phone are
 /// sealed, so they are matched exactly through their blind indexes, never by part.
 pub(crate) async fn contacts(
-    State(app): State<App>,
+    at: InAccount<ReadContacts>,
     Meta(meta): Meta,
-    uri: Uri,
-    Query(q): Query<AccountQuery>,
     Query(search): Query<Search>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
 ) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::ReadContacts, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    let page = Frame::new(&uri, &LangQuery { lang: q.lang }, &headers);
+    let InAccount {
+        app,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
     let nb = page.nb;
     let after = match given(&search.after).map(|a| a.parse::<ContactId>()) {
         None => None,

@@ -17,7 +17,9 @@ use serde::Deserialize;
 use skjold_app::{AccountScope, App, AppError, Operation};
 use skjold_domain::{Role, UserId};
 
-use super::account::{AccountNav, AccountQuery, failed, in_account, role_label, shown};
+use super::account::{
+    AccountNav, InAccount, ListMembers, ManageMembers, failed, role_label, shown,
+};
 use super::assets::verify_script_path;
 use super::pages::{Frame, LangQuery, html, too_many, utc_minute};
 use super::sign_in::{SignedIn, signed_in_caller};
@@ -140,14 +142,7 @@ pub(crate) struct TokenForm {
 
 /// The frame of a members page; a form's answer is shown as the list page, so the
 /// language link leads there rather than to the form's address.
-fn frame(uri: &Uri, q: &AccountQuery, headers: &HeaderMap) -> Frame {
-    let mut page = Frame::new(
-        uri,
-        &LangQuery {
-            lang: q.lang.clone(),
-        },
-        headers,
-    );
+fn as_list(mut page: Frame) -> Frame {
     SECTION.clone_into(&mut page.path);
     page
 }
@@ -269,19 +264,14 @@ fn chosen_role(text: &str, nb: bool) -> Result<Role, &'static str> {
 
 /// `GET /app/members?account=<id>`: the account's members, and the forms for a caller
 /// who manages them.
-pub(crate) async fn members(
-    State(app): State<App>,
-    uri: Uri,
-    Query(q): Query<AccountQuery>,
-    Query(done): Query<Done>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
-) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::ListMembers, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    let page = frame(&uri, &q, &headers);
+pub(crate) async fn members(at: InAccount<ListMembers>, Query(done): Query<Done>) -> Response {
+    let InAccount {
+        app,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
     let done = done.done.unwrap_or_default();
     let invite = (String::new(), Role::Member.as_str().to_owned());
     page_of(&app, scope, page, nav, &done, invite, None).await
@@ -289,19 +279,19 @@ pub(crate) async fn members(
 
 /// `POST /app/members/invite?account=<id>` `email`, `role`: mails an invitation.
 pub(crate) async fn invite(
-    State(app): State<App>,
+    at: InAccount<ManageMembers>,
     Meta(meta): Meta,
-    uri: Uri,
-    Query(q): Query<AccountQuery>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::ManageMembers, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    let page = frame(&uri, &q, &headers);
+    let InAccount {
+        app,
+        caller: _,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
+    let page = as_list(page);
     let nb = page.nb;
     let (status, spot, message) = match chosen_role(&form.role, nb) {
         Err(message) => (StatusCode::UNPROCESSABLE_ENTITY, Spot::InviteRole, message),
@@ -353,22 +343,22 @@ pub(crate) async fn invite(
 /// `POST /app/members/role?account=<id>` `user`, `role`: gives a member another role.
 /// Their sessions end (the app raises their security stamp), so it holds at once.
 pub(crate) async fn change_role(
-    State(app): State<App>,
+    at: InAccount<ManageMembers>,
     Meta(meta): Meta,
-    uri: Uri,
-    Query(q): Query<AccountQuery>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<RoleForm>,
 ) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::ManageMembers, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
+    let InAccount {
+        app,
+        caller,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
+    let page = as_list(page);
     let Ok(user) = form.user.parse::<UserId>() else {
         return failed(AppError::NotFound);
     };
-    let page = frame(&uri, &q, &headers);
     let nb = page.nb;
     let (status, message) = match chosen_role(&form.role, nb) {
         Ok(role) => match app.change_role(scope, user, role.as_str(), &meta).await {
@@ -394,22 +384,22 @@ pub(crate) async fn change_role(
 
 /// `POST /app/members/remove?account=<id>` `user`: takes a member out of the account.
 pub(crate) async fn remove(
-    State(app): State<App>,
+    at: InAccount<ManageMembers>,
     Meta(meta): Meta,
-    uri: Uri,
-    Query(q): Query<AccountQuery>,
-    headers: HeaderMap,
-    SignedIn(caller): SignedIn,
     Form(form): Form<RemoveForm>,
 ) -> Response {
-    let (scope, nav) = match in_account(&app, caller, &q, Operation::ManageMembers, SECTION).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
+    let InAccount {
+        app,
+        caller,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
+    let page = as_list(page);
     let Ok(user) = form.user.parse::<UserId>() else {
         return failed(AppError::NotFound);
     };
-    let page = frame(&uri, &q, &headers);
     let (status, message) = match app.remove_member(scope, user, &meta).await {
         // Leaving the account: its pages are no longer the caller's.
         Ok(()) if user == caller.user_id => return Redirect::to("/app").into_response(),

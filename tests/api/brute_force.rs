@@ -265,3 +265,88 @@ on_both_backends! {
         mailbox.wait_for("ops@example.no", "Skjold security alert: sign_in_failure_spike").await;
     }
 }
+
+/// Signs in through the site's login form as client `ip`, with the browser's device
+/// cookie if given: the status and the `Set-Cookie` values.
+async fn sign_in_by_form(
+    app: &TestApp,
+    password: &str,
+    device: Option<&str>,
+    ip: &str,
+) -> (u16, Vec<String>) {
+    let mut request = app
+        .client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", ip)
+        .header("origin", app.url(""))
+        .form(&[("email", EMAIL), ("password", password)]);
+    if let Some(device) = device {
+        request = request.header("cookie", format!("__Host-skjold-device={device}"));
+    }
+    let response = request.send().await.unwrap();
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    (response.status().as_u16(), cookies)
+}
+
+#[tokio::test]
+async fn c14_a_browser_keeps_its_device_in_a_cookie_and_is_spared_the_wait_others_get() {
+    let Some((app, mailbox)) = with_mailbox_behind_proxy(crate::helpers::Backend::Sqlite).await
+    else {
+        return;
+    };
+    person(&app, &mailbox, EMAIL).await;
+    // A first sign-in from a browser: the session and a device cookie, both __Host-,
+    // HttpOnly and Secure; the device cookie outlives the session.
+    let (status, cookies) = sign_in_by_form(&app, PASSWORD, None, "192.0.2.1").await;
+    assert_eq!(status, 303, "{cookies:?}");
+    let device_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-skjold-device=skjd_"))
+        .unwrap_or_else(|| panic!("no device cookie: {cookies:?}"));
+    for attribute in [
+        "Secure",
+        "HttpOnly",
+        "Path=/",
+        "SameSite=Lax",
+        "Max-Age=31536000",
+    ] {
+        assert!(device_cookie.contains(attribute), "{device_cookie}");
+    }
+    let device = device_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("__Host-skjold-device=")
+        .to_owned();
+    let (_, again) = sign_in_by_form(&app, PASSWORD, Some(&device), "192.0.2.1").await;
+    assert!(
+        !again.iter().any(|c| c.starts_with("__Host-skjold-device=")),
+        "a recognised browser gets no new device: {again:?}"
+    );
+
+    // Someone guessing from another address is slowed down after five failures…
+    let attacker = "203.0.113.9";
+    for n in 0..5 {
+        let (status, _) = sign_in_by_form(&app, WRONG, None, attacker).await;
+        assert_eq!(status, 401, "failure {n} is free");
+    }
+    assert_eq!(sign_in_by_form(&app, WRONG, None, attacker).await.0, 429);
+    assert_eq!(
+        sign_in_by_form(&app, PASSWORD, None, attacker).await.0,
+        429,
+        "the right password waits too, from a browser not known"
+    );
+    // …but the owner's browser, with its device cookie, signs in from there at once.
+    let (status, cookies) = sign_in_by_form(&app, PASSWORD, Some(&device), attacker).await;
+    assert_eq!(status, 303, "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("__Host-skjold_session="))
+    );
+}

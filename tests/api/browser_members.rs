@@ -406,3 +406,71 @@ async fn c15_an_admin_manages_members_but_not_owners_and_a_link_for_another_addr
     assert!(errors.is_empty(), "console errors: {errors:?}");
     admin.close().await;
 }
+
+#[tokio::test]
+async fn c15_an_owner_hands_the_account_to_a_member_and_becomes_an_admin_in_the_browser() {
+    let mailbox = crate::mailbox::Mailbox::start().await;
+    let Some(launch) = Launch::new(Backend::Sqlite).await else {
+        return;
+    };
+    let app = launch.mail_to(&mailbox).start().await;
+    let (owner, owner_me) = crate::people::person(&app, &mailbox, "eier@example.no").await;
+    let account = owner_me["memberships"][0]["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, heir) = crate::people::member(
+        &app,
+        &mailbox,
+        &owner,
+        &account,
+        "arving@example.no",
+        "member",
+    )
+    .await;
+    let Some(browser) = signed_in(&app, "eier@example.no").await else {
+        return;
+    };
+    let b = &browser;
+    b.client
+        .goto(&app.url(&format!("/app/members?account={account}")))
+        .await
+        .unwrap();
+    // Only other members are offered; a made-up one is refused beside the form.
+    let offered = b.text_of("#transfer-to").await;
+    assert!(
+        offered.contains("arving@example.no") && !offered.contains("eier@example.no"),
+        "{offered}"
+    );
+    b.client
+        .execute(
+            "document.querySelector('#transfer-to option').value = arguments[0]",
+            vec![serde_json::json!(owner_me["id"])],
+        )
+        .await
+        .unwrap();
+    b.submit("#transfer button").await;
+    assert!(
+        b.has("#transfer-error").await,
+        "{}",
+        b.text_of("main").await
+    );
+    only_refusals(b, "422").await;
+
+    select(b, "#transfer-to", &heir).await;
+    b.submit("#transfer button").await;
+    assert!(b.text_of("#done").await.contains("administrator"));
+    assert_eq!(b.text_of("#my-role").await, "administrator");
+    assert_eq!(
+        b.attribute(&format!("#member-{heir}"), "data-role")
+            .await
+            .as_deref(),
+        Some("owner")
+    );
+    assert!(!b.has("#transfer").await, "an admin hands nothing over");
+    // The session went on, re-issued: the page after the next click is still there.
+    b.client.goto(&app.url("/app")).await.unwrap();
+    assert_eq!(b.text_of("#signed-in-as").await, "eier@example.no");
+    assert!(b.console_errors().await.is_empty());
+    browser.close().await;
+}

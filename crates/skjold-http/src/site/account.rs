@@ -40,6 +40,7 @@ sections! {
     ReadAudit: ReadAudit at "/app/audit";
     ListMembers: ListMembers at "/app/members";
     ManageMembers: ManageMembers at "/app/members";
+    TransferOwnership: TransferOwnership at "/app/members";
 }
 
 /// A signed-in person on a page of the account `?account=` names, whom the app allows

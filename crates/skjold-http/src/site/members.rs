@@ -18,11 +18,11 @@ use skjold_app::{AccountScope, App, AppError, Operation};
 use skjold_domain::{Role, UserId};
 
 use super::account::{
-    AccountNav, InAccount, ListMembers, ManageMembers, failed, role_label, shown,
+    AccountNav, InAccount, ListMembers, ManageMembers, TransferOwnership, failed, role_label, shown,
 };
 use super::assets::verify_script_path;
 use super::pages::{Frame, LangQuery, html, too_many, utc_minute};
-use super::sign_in::{SignedIn, signed_in_caller};
+use super::sign_in::{SignedIn, keep_session, signed_in_caller};
 use crate::routes::api::Meta;
 
 /// The list page, which the account switcher and every redirect here lead back to.
@@ -56,6 +56,8 @@ enum Spot {
     /// One member's role select, or their remove button.
     RowRole,
     RowRemove,
+    /// The transfer of ownership.
+    Transfer,
 }
 
 impl Spot {
@@ -67,6 +69,7 @@ impl Spot {
             Spot::Invite => "invite",
             Spot::RowRole => "row-role",
             Spot::RowRemove => "row-remove",
+            Spot::Transfer => "transfer",
         }
     }
 }
@@ -88,6 +91,8 @@ struct Members {
     rows: Vec<Row>,
     /// The caller may invite, change and remove.
     manage: bool,
+    /// The caller owns the account and another member could take it over.
+    transfer: bool,
     /// The roles the caller may give (code and label): the owner role only for owners.
     roles: Vec<(&'static str, &'static str)>,
     /// What just happened, after a redirect here; empty for nothing.
@@ -175,7 +180,7 @@ async fn page_of(
     };
     let manage = scope.allows(Operation::ManageMembers);
     let owners = scope.allows(Operation::TransferOwnership);
-    let rows = members
+    let rows: Vec<Row> = members
         .into_iter()
         .map(|m| Row {
             id: m.user_id.to_string(),
@@ -187,6 +192,7 @@ async fn page_of(
             editable: manage && (m.role != Role::Owner || owners),
         })
         .collect();
+    let transfer = owners && rows.iter().any(|r| r.role != Role::Owner.as_str());
     let roles = ROLES
         .into_iter()
         .filter(|r| *r != Role::Owner || owners)
@@ -199,6 +205,8 @@ async fn page_of(
         ("role", false) => "The role is changed. The member signs in again.",
         ("removed", true) => "Medlemmet er fjernet.",
         ("removed", false) => "The member is removed.",
+        ("transferred", true) => "Eierskapet er overført. Du er nå administrator.",
+        ("transferred", false) => "The ownership is transferred. You are an admin now.",
         _ => "",
     };
     let (status, field, row, error) = match refusal {
@@ -212,6 +220,7 @@ async fn page_of(
             nav,
             rows,
             manage,
+            transfer,
             roles,
             done,
             invite_email,
@@ -413,6 +422,49 @@ pub(crate) async fn remove(
         status,
         spot: Spot::RowRemove,
         row: form.user,
+        message,
+    };
+    let invite = (String::new(), Role::Member.as_str().to_owned());
+    page_of(&app, scope, page, nav, "", invite, Some(refusal)).await
+}
+
+/// `POST /app/members/transfer?account=<id>` `user`: the member becomes the owner and the
+/// caller an admin; the caller's session is re-issued (their role changed too).
+pub(crate) async fn transfer(
+    at: InAccount<TransferOwnership>,
+    Meta(meta): Meta,
+    Form(form): Form<RemoveForm>,
+) -> Response {
+    let InAccount {
+        app,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
+    let page = as_list(page);
+    let Ok(user) = form.user.parse::<UserId>() else {
+        return failed(AppError::NotFound);
+    };
+    let message = match app.transfer_ownership(scope, user, &meta).await {
+        Ok(issued) => {
+            let mut response = back(&page, &nav, "transferred");
+            keep_session(&mut response, &issued);
+            return response;
+        }
+        Err(AppError::InvalidInput(_) | AppError::NotFound) => {
+            if page.nb {
+                "Velg et annet medlem av kontoen."
+            } else {
+                "Choose another member of the account."
+            }
+        }
+        Err(error) => return failed(error),
+    };
+    let refusal = Refusal {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        spot: Spot::Transfer,
+        row: String::new(),
         message,
     };
     let invite = (String::new(), Role::Member.as_str().to_owned());

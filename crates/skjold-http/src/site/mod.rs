@@ -87,6 +87,7 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .route("/app/members/invite", post(members::invite))
         .route("/app/members/role", post(members::change_role))
         .route("/app/members/remove", post(members::remove))
+        .route("/app/members/transfer", post(members::transfer))
         .route(
             "/accept-invitation",
             get(members::accept_page).post(members::accept),

@@ -15,7 +15,7 @@ use skjold_ops::backup::Manifest;
 use skjold_store::{Cell, Database, Record};
 use time::OffsetDateTime;
 
-use crate::backups::{AUDIT_ARCHIVES, Contents, manifests, open_backup, open_store, seal};
+use crate::backups::{AUDIT_ARCHIVES, Contents, open_backup, open_store, print_manifests, seal};
 use crate::config::ServeConfig;
 
 /// Seals the audit events that pruning with `before` deletes into an archive; `None` when
@@ -44,24 +44,10 @@ pub async fn archive_before(
 
 /// `skjold audit archives`.
 pub fn list(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(config, false)?;
-    let all = manifests(&store, Some(AUDIT_ARCHIVES))?;
-    if all.is_empty() {
-        writeln!(out, "no audit archives in {store}")?;
-    }
-    for m in all {
-        writeln!(
-            out,
-            "{}  {}  {:<11} {:>9} events",
-            m.id,
-            m.created_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-            m.environment,
-            m.rows,
-        )?;
-    }
-    Ok(())
+    let store = open_store(config)?;
+    print_manifests(&store, Some(AUDIT_ARCHIVES), "audit archives", out, |m| {
+        format!("{:>9} events", m.rows)
+    })
 }
 
 /// `skjold audit read-archive`: each archived event as one JSON object a line, its
@@ -72,7 +58,7 @@ pub fn read(
     identity: Option<&Path>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let store = open_store(config, false)?;
+    let store = open_store(config)?;
     let (_, archive) = open_backup(config, &store, Some(AUDIT_ARCHIVES), id, identity)?;
     let mut columns = Vec::new();
     for record in archive {

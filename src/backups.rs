@@ -84,13 +84,17 @@ pub(crate) fn new_id(at: OffsetDateTime) -> anyhow::Result<String> {
     ))
 }
 
-/// The backup store; with `create` it need not exist yet.
-pub(crate) fn open_store(config: &ServeConfig, create: bool) -> anyhow::Result<Arc<BackupStore>> {
+/// The backup store, which must exist: reading, verifying, restoring or pruning from a
+/// store that is not there is a mistake in the configuration, said as such.
+pub(crate) fn open_store(config: &ServeConfig) -> anyhow::Result<Arc<BackupStore>> {
     let store = BackupStore::new(&config.backups.store)?;
-    if !create {
-        store.require()?;
-    }
+    store.require()?;
     Ok(Arc::new(store))
+}
+
+/// The backup store for the first backup, which may make it.
+pub(crate) fn new_or_open_store(config: &ServeConfig) -> anyhow::Result<Arc<BackupStore>> {
+    Ok(Arc::new(BackupStore::new(&config.backups.store)?))
 }
 
 /// `skjold backup create`.
@@ -158,7 +162,7 @@ pub(crate) async fn seal(
             "backup_recipients",
         )?],
     };
-    let store = open_store(config, true)?;
+    let store = new_or_open_store(config)?;
     // Whole seconds: the archive's header keeps no more.
     let created_at = now(config)
         .replace_nanosecond(0)
@@ -276,24 +280,41 @@ pub(crate) fn manifests(
 
 /// `skjold backup list`.
 pub fn list(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(config, false)?;
-    let all = manifests(&store, None)?;
+    let store = open_store(config)?;
+    print_manifests(&store, None, "backups", out, |m| {
+        format!(
+            "{:<8} schema {:<3} {:>9} rows  {:>10}",
+            m.backend,
+            m.schema_version,
+            m.rows,
+            megabytes(m.archive_bytes)
+        )
+    })
+}
+
+/// The archives of `folder` in `store`, oldest first, a line each: id, time and
+/// environment, then `rest`; or that there are no `what` there.
+pub(crate) fn print_manifests(
+    store: &BackupStore,
+    folder: Option<&str>,
+    what: &str,
+    out: &mut impl Write,
+    rest: impl Fn(&Manifest) -> String,
+) -> anyhow::Result<()> {
+    let all = manifests(store, folder)?;
     if all.is_empty() {
-        writeln!(out, "no backups in {store}")?;
+        writeln!(out, "no {what} in {store}")?;
     }
     for m in all {
         writeln!(
             out,
-            "{}  {}  {:<11} {:<8} schema {:<3} {:>9} rows  {:>10}",
+            "{}  {}  {:<11} {}",
             m.id,
             m.created_at
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
             m.environment,
-            m.backend,
-            m.schema_version,
-            m.rows,
-            megabytes(m.archive_bytes)
+            rest(&m),
         )?;
     }
     Ok(())
@@ -303,7 +324,7 @@ pub fn list(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
 /// archive first, then manifest (a manifest without its archive is listed as such, never
 /// an archive without a manifest left unaccounted for).
 pub fn prune(config: &ServeConfig, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(config, false)?;
+    let store = open_store(config)?;
     let all = manifests(&store, None)?;
     let dated: Vec<(String, OffsetDateTime)> =
         all.iter().map(|m| (m.id.clone(), m.created_at)).collect();
@@ -448,7 +469,7 @@ pub async fn verify(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let keyring = Keyring::open(&config.key_dir)?;
-    let store = open_store(config, false)?;
+    let store = open_store(config)?;
     let (manifest, archive) = open_backup(config, &store, None, id, identity)?;
     let loaded = load_into_scratch(&keyring, archive)
         .await
@@ -490,7 +511,7 @@ pub async fn restore(
 ) -> anyhow::Result<()> {
     let keyring = Arc::new(Keyring::open(&config.key_dir)?);
     check_keyring_environment(&keyring, config)?;
-    let store = open_store(config, false)?;
+    let store = open_store(config)?;
     let (manifest, archive) = open_backup(config, &store, None, id, identity)?;
     // Read before anything is written: a ledger that cannot be read stops the restore
     // with the target untouched, instead of after the erased rows are back.
@@ -628,7 +649,7 @@ impl Schedule {
             Ok(false) => {}
             Err(error) => tracing::error!(%error, "claiming the scheduled backup failed"),
         }
-        let newest = open_store(config, true)
+        let newest = new_or_open_store(config)
             .and_then(|store| manifests(&store, None))
             .ok()
             .and_then(|all| all.last().map(|m| m.created_at));

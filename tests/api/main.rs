@@ -14,6 +14,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod browser;
+mod browser_a11y;
 mod browser_account;
 mod browser_contacts;
 mod browser_members;

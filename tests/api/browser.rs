@@ -629,6 +629,16 @@ async fn c11_c13_sign_up_confirm_sign_in_set_up_2_step_sign_in_with_it_and_a_pas
     browser.close().await;
 }
 
+/// A fresh browser that has answered the cookie banner ("only necessary"), signed in
+/// as `email` through the login form.
+pub async fn signed_in(app: &TestApp, email: &str) -> Option<Browser> {
+    let browser = Browser::start(app).await?;
+    browser.client.goto(&app.url("/cookies")).await.unwrap();
+    browser.choose("button[value=none]", "1.000.").await;
+    sign_in(&browser, app, email).await;
+    Some(browser)
+}
+
 /// Signs `email` in in `browser` through the login form (no 2-step step).
 pub async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
     browser.client.goto(&app.url("/login")).await.unwrap();

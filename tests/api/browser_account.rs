@@ -2,7 +2,7 @@
 //! address that counts only once its mailed link is followed signed in, and a forgotten
 //! password replaced through the mailed link, which signs every session out.
 
-use crate::browser::{Browser, sign_in};
+use crate::browser::signed_in;
 use crate::helpers::{Backend, Launch};
 use crate::mailbox::Mail;
 
@@ -26,13 +26,10 @@ async fn c11_a_person_renames_themselves_moves_to_a_new_address_by_its_link_and_
     let old = "gammel@example.no";
     let new = "ny@example.no";
     crate::people::person(&app, &mailbox, old).await;
-    let Some(browser) = Browser::start(&app).await else {
+    let Some(browser) = signed_in(&app, old).await else {
         return;
     };
     let b = &browser;
-    b.client.goto(&app.url("/cookies")).await.unwrap();
-    b.choose("button[value=none]", "1.000.").await;
-    sign_in(b, &app, old).await;
 
     // The name: too long is named beside the field, a right one is kept.
     b.type_into("#name", &"x".repeat(101)).await;
@@ -146,13 +143,10 @@ async fn c13_a_person_adds_a_phone_signs_in_with_its_code_and_removes_it_in_the_
     };
     let email = "telefon@example.no";
     crate::people::person(&app, &mailbox, email).await;
-    let Some(browser) = Browser::start(&app).await else {
+    let Some(browser) = signed_in(&app, email).await else {
         return;
     };
     let b = &browser;
-    b.client.goto(&app.url("/cookies")).await.unwrap();
-    b.choose("button[value=none]", "1.000.").await;
-    sign_in(b, &app, email).await;
 
     // The number and the password; the risk of text messages is told first. A number
     // that is none is named beside its field.

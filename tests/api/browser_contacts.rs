@@ -7,8 +7,8 @@ use fantoccini::Locator;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::browser::{Browser, sign_in};
-use crate::helpers::{Backend, Launch, TestApp};
+use crate::browser::{Browser, signed_in};
+use crate::helpers::{Backend, Launch};
 use crate::mailbox::Mailbox;
 
 const SESSION: &str = "__Host-skjold_session";
@@ -35,15 +35,6 @@ async fn only_refusals(b: &Browser) {
         errors.iter().all(|e| e.contains("422")),
         "console errors: {errors:?}"
     );
-}
-
-/// A browser with "only necessary cookies" chosen and `email` signed in.
-async fn signed_in(app: &TestApp, email: &str) -> Option<Browser> {
-    let browser = Browser::start(app).await?;
-    browser.client.goto(&app.url("/cookies")).await.unwrap();
-    browser.choose("button[value=none]", "1.000.").await;
-    sign_in(&browser, app, email).await;
-    Some(browser)
 }
 
 /// The session cookie `browser` holds, as a `cookie` header's value.
@@ -444,5 +435,65 @@ async fn c10_the_audit_trail_filters_pages_and_names_its_actors_in_the_browser()
 
     let errors = b.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn c9_an_owner_deletes_a_contact_in_the_browser_and_the_erasure_ledger_keeps_it_out_of_restores()
+ {
+    let mailbox = Mailbox::start().await;
+    let Some(launch) = Launch::new(Backend::Sqlite).await else {
+        return;
+    };
+    let app = launch.mail_to(&mailbox).start().await;
+    let (owner, me) = crate::people::person(&app, &mailbox, "eier@example.no").await;
+    let account = me["memberships"][0]["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contacts = format!("/api/v1/accounts/{account}/contacts");
+    let (status, created) = app
+        .post_json(
+            &contacts,
+            json!({"name": "Ola Sletteby", "email": "ola@example.com"}),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let Some(browser) = signed_in(&app, "eier@example.no").await else {
+        return;
+    };
+    let b = &browser;
+    b.client
+        .goto(&app.url(&format!("/app/contacts/{id}?account={account}")))
+        .await
+        .unwrap();
+    assert!(
+        b.text_of("#delete-contact")
+            .await
+            .contains("Slett kontakten")
+    );
+    b.submit("#delete-contact button").await;
+    assert!(b.has("#deleted").await, "{}", b.text_of("main").await);
+    assert!(
+        !b.text_of("main").await.contains("Ola Sletteby"),
+        "gone from the list"
+    );
+    let (status, _) = app.get_json(&format!("{contacts}/{id}"), &owner).await;
+    assert_eq!(status, 404, "gone for the API too");
+    // Recorded as erased, so a restored backup leaves it out; and in the audit trail.
+    let ledger = std::fs::read_dir(app.dir.path().join("skjold-backups/erasures"))
+        .map(|entries| entries.count())
+        .unwrap_or_default();
+    assert_eq!(ledger, 1, "one entry in the erasure ledger");
+    b.client
+        .goto(&app.url(&format!(
+            "/app/audit?account={account}&action=contact_deleted"
+        )))
+        .await
+        .unwrap();
+    assert!(b.text_of("table.audit").await.contains("contact_deleted"));
+    assert!(b.console_errors().await.is_empty());
     browser.close().await;
 }

@@ -4,7 +4,7 @@
 
 use fantoccini::Locator;
 
-use crate::browser::{Browser, sign_in};
+use crate::browser::{Browser, sign_in, signed_in};
 use crate::helpers::{Backend, Launch, TestApp};
 
 /// The value of the browser's session cookie.
@@ -43,15 +43,6 @@ async fn select(b: &Browser, css: &str, value: &str) {
         .select_by_value(value)
         .await
         .unwrap();
-}
-
-/// A fresh browser that has answered the cookie banner, signed in as `email`.
-async fn signed_in(app: &TestApp, email: &str) -> Option<Browser> {
-    let browser = Browser::start(app).await?;
-    browser.client.goto(&app.url("/cookies")).await.unwrap();
-    browser.choose("button[value=none]", "1.000.").await;
-    sign_in(&browser, app, email).await;
-    Some(browser)
 }
 
 /// The console errors since the last look are only the expected refusals, by status.

@@ -367,6 +367,27 @@ pub(crate) async fn update(
     }
 }
 
+/// `POST /app/contacts/{id}/delete?account=<id>`: deletes the contact (and records its
+/// erasure, so no restored backup brings it back), then the list, which says so.
+pub(crate) async fn delete(
+    at: InAccount<WriteContacts>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<ContactId>() else {
+        return failed(AppError::NotFound);
+    };
+    match at.app.delete_contact(at.scope, id, &meta).await {
+        Ok(()) => Redirect::to(&format!(
+            "{SECTION}?account={}&done=deleted{}",
+            at.nav.id,
+            at.page.and_keep()
+        ))
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
 /// Back to the contact, which says it was saved (303: the browser fetches it with GET).
 fn saved_redirect(nav: &AccountNav, id: ContactId, page: &Frame) -> Response {
     Redirect::to(&format!(

@@ -63,6 +63,9 @@ pub(crate) struct Search {
     /// The `next` of the page before.
     #[serde(default)]
     after: Option<String>,
+    /// What the page before did (`deleted`), to say so.
+    #[serde(default)]
+    done: Option<String>,
 }
 
 #[derive(Template)]
@@ -75,6 +78,8 @@ struct Contacts {
     masked: bool,
     /// The person may add contacts.
     can_write: bool,
+    /// A contact was just deleted.
+    deleted: bool,
     /// The search's fields as typed (empty: not searched by).
     email: String,
     phone: String,
@@ -175,6 +180,7 @@ pub(crate) async fn contacts(
         Contacts {
             masked: !scope.allows(Operation::SeePersonalData),
             can_write: scope.allows(Operation::WriteContacts),
+            deleted: search.done.as_deref() == Some("deleted"),
             email: text(&search.email),
             phone: text(&search.phone),
             company: text(&search.company),

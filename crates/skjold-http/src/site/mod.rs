@@ -83,6 +83,7 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
             "/app/contacts/{id}",
             get(contact::contact).post(contact::update),
         )
+        .route("/app/contacts/{id}/delete", post(contact::delete))
         .route("/app/members", get(members::members))
         .route("/app/members/invite", post(members::invite))
         .route("/app/members/role", post(members::change_role))

@@ -138,6 +138,29 @@ on_both_backends! {
         assert_eq!(app.get_json("/api/v1/me", &token).await.0, 401, "and it stays dead");
     }
 
+    async fn c12_a_session_s_last_use_is_written_once_a_minute_not_on_every_request(backend: Backend) {
+        let Some(app) = with_clock(backend).await else { return };
+        app.sign_up(EMAIL, PASSWORD).await;
+        let token = app.sign_in(EMAIL, PASSWORD).await.unwrap();
+        let last_seen = || {
+            let app = &app;
+            let token = token.clone();
+            async move {
+                let (status, list) = app.get_json("/api/v1/sessions", &token).await;
+                assert_eq!(status, 200, "{list}");
+                list[0]["last_seen_at"].as_str().unwrap().to_owned()
+            }
+        };
+        let signed_in = last_seen().await;
+        set_clock(&app, 50);
+        assert_eq!(last_seen().await, signed_in, "within a minute: not written again");
+        set_clock(&app, 61);
+        let later = last_seen().await;
+        assert_ne!(later, signed_in, "a minute on: written");
+        let rows = app.db_text("SELECT CAST(COUNT(*) AS TEXT) FROM sessions").await;
+        assert_eq!(rows, "1");
+    }
+
     async fn asvs_7_3_2_a_busy_session_dies_at_its_absolute_lifetime(backend: Backend) {
         let Some(app) = with_clock(backend).await else { return };
         app.sign_up(EMAIL, PASSWORD).await;

@@ -163,6 +163,23 @@ fn back(page: &Frame, nav: &AccountNav, done: &str) -> Response {
     .into_response()
 }
 
+/// The invitation form as it first shows: no address, the role `member`.
+fn empty_invitation() -> (String, String) {
+    (String::new(), Role::Member.as_str().to_owned())
+}
+
+/// The members page again after a change to a member was refused, the refusal beside
+/// what it concerns.
+async fn again(
+    app: &App,
+    scope: AccountScope,
+    page: Frame,
+    nav: AccountNav,
+    refusal: Refusal,
+) -> Response {
+    page_of(app, scope, page, nav, "", empty_invitation(), Some(refusal)).await
+}
+
 /// The members page of `scope`'s account, with the outcome of what was just tried.
 async fn page_of(
     app: &App,
@@ -282,8 +299,7 @@ pub(crate) async fn members(at: InAccount<ListMembers>, Query(done): Query<Done>
         ..
     } = at;
     let done = done.done.unwrap_or_default();
-    let invite = (String::new(), Role::Member.as_str().to_owned());
-    page_of(&app, scope, page, nav, &done, invite, None).await
+    page_of(&app, scope, page, nav, &done, empty_invitation(), None).await
 }
 
 /// `POST /app/members/invite?account=<id>` `email`, `role`: mails an invitation.
@@ -387,8 +403,7 @@ pub(crate) async fn change_role(
         row: form.user,
         message,
     };
-    let invite = (String::new(), Role::Member.as_str().to_owned());
-    page_of(&app, scope, page, nav, "", invite, Some(refusal)).await
+    again(&app, scope, page, nav, refusal).await
 }
 
 /// `POST /app/members/remove?account=<id>` `user`: takes a member out of the account.
@@ -424,8 +439,7 @@ pub(crate) async fn remove(
         row: form.user,
         message,
     };
-    let invite = (String::new(), Role::Member.as_str().to_owned());
-    page_of(&app, scope, page, nav, "", invite, Some(refusal)).await
+    again(&app, scope, page, nav, refusal).await
 }
 
 /// `POST /app/members/transfer?account=<id>` `user`: the member becomes the owner and the
@@ -467,8 +481,7 @@ pub(crate) async fn transfer(
         row: String::new(),
         message,
     };
-    let invite = (String::new(), Role::Member.as_str().to_owned());
-    page_of(&app, scope, page, nav, "", invite, Some(refusal)).await
+    again(&app, scope, page, nav, refusal).await
 }
 
 /// `GET /accept-invitation`: the page the invitation's link opens. Signed in, the form

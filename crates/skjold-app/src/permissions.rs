@@ -104,6 +104,17 @@ impl AccountScope {
         }
     }
 
+    /// `principal`'s scope in `account`, if its role or token allows `op` there.
+    fn allowing(
+        account: AccountId,
+        principal: AccountPrincipal,
+        op: Operation,
+    ) -> Result<AccountScope, AppError> {
+        let scope = AccountScope { account, principal };
+        scope.require(op)?;
+        Ok(scope)
+    }
+
     pub fn account(&self) -> AccountId {
         self.account
     }
@@ -166,9 +177,7 @@ impl App {
         op: Operation,
     ) -> Result<AccountScope, AppError> {
         let principal = self.authenticate_for_account(credential, account).await?;
-        let scope = AccountScope { account, principal };
-        scope.require(op)?;
-        Ok(scope)
+        AccountScope::allowing(account, principal, op)
     }
 
     /// [`App::authorize`] for a person already signed in (the web pages, whose session
@@ -180,9 +189,7 @@ impl App {
         op: Operation,
     ) -> Result<AccountScope, AppError> {
         let principal = self.member_principal(caller, account).await?;
-        let scope = AccountScope { account, principal };
-        scope.require(op)?;
-        Ok(scope)
+        AccountScope::allowing(account, principal, op)
     }
 }
 

@@ -48,6 +48,12 @@ impl App {
             .ok_or(AppError::Unauthenticated)
     }
 
+    /// The accounts the caller belongs to, with their role in each: what a page needs
+    /// for its account switcher, without [`App::me`]'s decryptions and second steps.
+    pub async fn memberships(&self, caller: Caller) -> Result<Vec<Membership>, AppError> {
+        Ok(self.accounts.memberships(caller.user_id).await?)
+    }
+
     pub async fn me(&self, caller: Caller) -> Result<Me, AppError> {
         let user = self.current_user(caller).await?;
         let name = user

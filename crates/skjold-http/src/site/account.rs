@@ -128,14 +128,13 @@ async fn in_account(
         .authorize_member(caller, account, op)
         .await
         .map_err(failed)?;
-    let me = app.me(caller).await.map_err(failed)?;
-    let here = me.memberships.iter().find(|m| m.account_id == account);
+    let memberships = app.memberships(caller).await.map_err(failed)?;
+    let here = memberships.iter().find(|m| m.account_id == account);
     let nav = AccountNav {
         id: account.to_string(),
         name: here.map(|m| m.account_name.clone()).unwrap_or_default(),
         role: here.map_or(Role::Restricted, |m| m.role),
-        accounts: me
-            .memberships
+        accounts: memberships
             .iter()
             .map(|m| (m.account_id.to_string(), m.account_name.clone()))
             .collect(),

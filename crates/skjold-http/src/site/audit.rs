@@ -17,7 +17,7 @@ use time::{Date, OffsetDateTime};
 
 use super::account::{AccountNav, InAccount, ReadAudit, failed, shown};
 use super::contacts::{given, query_string};
-use super::pages::{Frame, html, utc_minute};
+use super::pages::{Frame, html, utc_minute, with_status};
 
 const SECTION: &str = "/app/audit";
 
@@ -208,29 +208,33 @@ pub(crate) async fn audit(at: InAccount<ReadAudit>, Query(filter): Query<Filter>
         .collect();
     members.sort_by_key(|m| m.1.to_lowercase());
     let filtered = action.is_some() || actor.is_some() || since.is_some() || until.is_some();
-    let mut response = html(
-        Audit {
-            page,
-            nav,
-            events,
-            members,
-            actions: &ACTIONS,
-            action: text(&action),
-            actor: text(&actor),
-            since: text(&since),
-            until: text(&until),
-            filtered,
-            paged: before.is_some(),
-            older,
-            field,
-            error,
-        }
-        .render(),
-    );
-    if !field.is_empty() {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    let status = if field.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    with_status(
+        html(
+            Audit {
+                page,
+                nav,
+                events,
+                members,
+                actions: &ACTIONS,
+                action: text(&action),
+                actor: text(&actor),
+                since: text(&since),
+                until: text(&until),
+                filtered,
+                paged: before.is_some(),
+                older,
+                field,
+                error,
+            }
+            .render(),
+        ),
+        status,
+    )
 }
 
 /// When an event happened, to the second (several can share a minute).

@@ -13,7 +13,7 @@ use skjold_domain::{
 };
 
 use super::account::{AccountNav, InAccount, ReadContacts, WriteContacts, failed, shown};
-use super::pages::{Frame, html, utc_minute};
+use super::pages::{Frame, html, utc_minute, with_status};
 use crate::routes::api::Meta;
 
 use super::contacts::{SECTION, given};
@@ -267,22 +267,23 @@ fn refused(
     error: &ContactError,
 ) -> Response {
     let (field, error) = refusal(error, page.nb);
-    let mut response = html(
-        ContactPage {
-            page,
-            nav,
-            shown,
-            masked: false,
-            editable: true,
-            form,
-            saved: false,
-            field,
-            error,
-        }
-        .render(),
-    );
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    response
+    with_status(
+        html(
+            ContactPage {
+                page,
+                nav,
+                shown,
+                masked: false,
+                editable: true,
+                form,
+                saved: false,
+                field,
+                error,
+            }
+            .render(),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
 }
 
 /// `GET /app/contacts/{id}?account=<id>`: one contact, every field as the person may

@@ -14,7 +14,7 @@ use skjold_domain::{ContactError, ContactId};
 
 use super::account::{AccountNav, InAccount, ReadContacts, failed, shown};
 use super::contact::{email_refused, phone_refused};
-use super::pages::{Frame, html};
+use super::pages::{Frame, html, with_status};
 use crate::routes::api::Meta;
 
 /// The list page the account switcher leads to from every contacts page.
@@ -176,27 +176,28 @@ pub(crate) async fn contacts(
             page.and_keep()
         )
     });
-    let mut response = html(
-        Contacts {
-            masked: !scope.allows(Operation::SeePersonalData),
-            can_write: scope.allows(Operation::WriteContacts),
-            deleted: search.done.as_deref() == Some("deleted"),
-            email: text(&search.email),
-            phone: text(&search.phone),
-            company: text(&search.company),
-            tag: text(&search.tag),
-            page,
-            nav,
-            rows,
-            searched,
-            next,
-            field,
-            error,
-        }
-        .render(),
-    );
-    *response.status_mut() = status;
-    response
+    with_status(
+        html(
+            Contacts {
+                masked: !scope.allows(Operation::SeePersonalData),
+                can_write: scope.allows(Operation::WriteContacts),
+                deleted: search.done.as_deref() == Some("deleted"),
+                email: text(&search.email),
+                phone: text(&search.phone),
+                company: text(&search.company),
+                tag: text(&search.tag),
+                page,
+                nav,
+                rows,
+                searched,
+                next,
+                field,
+                error,
+            }
+            .render(),
+        ),
+        status,
+    )
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use super::account::{
     AccountNav, InAccount, ListMembers, ManageMembers, TransferOwnership, failed, role_label, shown,
 };
 use super::assets::verify_script_path;
-use super::pages::{Frame, LangQuery, html, too_many, utc_minute};
+use super::pages::{Frame, LangQuery, html, invalid_email, too_many, utc_minute, with_status};
 use super::sign_in::{SignedIn, keep_session, signed_in_caller};
 use crate::routes::api::Meta;
 
@@ -231,25 +231,26 @@ async fn page_of(
         Some(p) => (p.status, p.spot.field(), p.row, p.message),
     };
     let (invite_email, invite_role) = invite;
-    let mut response = html(
-        Members {
-            page,
-            nav,
-            rows,
-            manage,
-            transfer,
-            roles,
-            done,
-            invite_email,
-            invite_role,
-            field,
-            row,
-            error,
-        }
-        .render(),
-    );
-    *response.status_mut() = status;
-    response
+    with_status(
+        html(
+            Members {
+                page,
+                nav,
+                rows,
+                manage,
+                transfer,
+                roles,
+                done,
+                invite_email,
+                invite_role,
+                field,
+                row,
+                error,
+            }
+            .render(),
+        ),
+        status,
+    )
 }
 
 /// The message for a refusal the app gives every member change alike; `None` for an
@@ -325,11 +326,7 @@ pub(crate) async fn invite(
             Err(AppError::Email(_)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Spot::InviteEmail,
-                if nb {
-                    "Skriv en gyldig e-postadresse."
-                } else {
-                    "Enter a valid e-mail address."
-                },
+                invalid_email(nb),
             ),
             Err(AppError::Forbidden) => (
                 StatusCode::FORBIDDEN,
@@ -540,15 +537,16 @@ pub(crate) async fn accept(
         Err(AppError::RateLimited { .. }) => (StatusCode::TOO_MANY_REQUESTS, too_many(nb)),
         Err(other) => return failed(other),
     };
-    let mut response = html(
-        AcceptInvitation {
-            page,
-            signed_in: true,
-            script: verify_script_path(),
-            error: Some(error),
-        }
-        .render(),
-    );
-    *response.status_mut() = status;
-    response
+    with_status(
+        html(
+            AcceptInvitation {
+                page,
+                signed_in: true,
+                script: verify_script_path(),
+                error: Some(error),
+            }
+            .render(),
+        ),
+        status,
+    )
 }

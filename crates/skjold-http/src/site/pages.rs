@@ -162,6 +162,24 @@ pub(crate) fn weak_password(nb: bool) -> &'static str {
     }
 }
 
+/// What a form says beside an e-mail address that is none.
+pub(crate) fn invalid_email(nb: bool) -> &'static str {
+    if nb {
+        "Skriv en gyldig e-postadresse."
+    } else {
+        "Enter a valid e-mail address."
+    }
+}
+
+/// What a form says beside a wrong current password.
+pub(crate) fn wrong_password(nb: bool) -> &'static str {
+    if nb {
+        "Feil passord."
+    } else {
+        "Wrong password."
+    }
+}
+
 /// What a form says when the visitor's address has used up its attempts for now.
 pub(crate) fn too_many(nb: bool) -> &'static str {
     if nb {

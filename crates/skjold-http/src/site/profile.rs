@@ -14,7 +14,7 @@ use skjold_app::{App, AppError, ProfileChange};
 
 use super::account::failed;
 use super::assets::verify_script_path;
-use super::pages::{Frame, LangQuery, html, too_many, with_status};
+use super::pages::{Frame, LangQuery, html, invalid_email, too_many, with_status, wrong_password};
 use super::sign_in::{SignedIn, home_page, keep_session, signed_in_caller};
 use crate::routes::api::Meta;
 
@@ -91,23 +91,11 @@ pub(crate) async fn change_email(
     };
     let (status, field, error) = match app.update_profile(caller, change, &meta).await {
         Ok(()) => return home_page(&app, caller, page, "email-sent", "", "").await,
-        Err(AppError::Email(_)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "email",
-            if nb {
-                "Skriv en gyldig e-postadresse."
-            } else {
-                "Enter a valid e-mail address."
-            },
-        ),
+        Err(AppError::Email(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "email", invalid_email(nb)),
         Err(AppError::WrongCurrentPassword | AppError::InvalidCredentials) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "email-password",
-            if nb {
-                "Feil passord."
-            } else {
-                "Wrong password."
-            },
+            wrong_password(nb),
         ),
         Err(AppError::RateLimited { .. }) => (
             StatusCode::TOO_MANY_REQUESTS,

@@ -15,7 +15,7 @@ use skjold_app::{App, AppError, Caller, IssuedSession, SMS_RISK, SecondStepEnabl
 use skjold_domain::SecondStepMethod;
 
 use super::account::failed;
-use super::pages::{Frame, LangQuery, html, too_many, with_status};
+use super::pages::{Frame, LangQuery, html, too_many, with_status, wrong_password};
 use super::sign_in::{SignedIn, keep_session, renewed};
 use crate::routes::api::Meta;
 use crate::routes::api::qr_svg;
@@ -159,11 +159,7 @@ impl Here {
         let (password, field) = fields;
         let (status, field, message) = match &error {
             AppError::InvalidCredentials | AppError::WrongCurrentPassword => {
-                let text = if nb {
-                    "Feil passord."
-                } else {
-                    "Wrong password."
-                };
+                let text = wrong_password(nb);
                 (StatusCode::UNPROCESSABLE_ENTITY, password, text.to_owned())
             }
             AppError::RateLimited { .. } => (

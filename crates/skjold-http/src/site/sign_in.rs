@@ -12,7 +12,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use skjold_app::{App, AppError, Caller, IssuedSession, SignIn};
 
-use super::pages::{Frame, LangQuery, html, too_many, utc_minute, weak_password};
+use super::pages::{
+    Frame, LangQuery, html, too_many, utc_minute, weak_password, with_status, wrong_password,
+};
 use crate::browser_requests::cookie;
 use crate::routes::api::{Meta, SESSION_COOKIE, cookie as session_cookie};
 
@@ -117,18 +119,19 @@ fn again(page: Frame, email: String, challenge: Option<String>, error: AppError)
         AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, too_many(nb)),
         other => return crate::problem::Problem::from(other).into_response(),
     };
-    let mut response = html(
-        Login {
-            page,
-            email,
-            challenge,
-            sms: false,
-            error: Some(message),
-        }
-        .render(),
-    );
-    *response.status_mut() = status;
-    response
+    with_status(
+        html(
+            Login {
+                page,
+                email,
+                challenge,
+                sms: false,
+                error: Some(message),
+            }
+            .render(),
+        ),
+        status,
+    )
 }
 
 /// `response` sets the session cookie to `issued`: after a sign-in, or when a change of
@@ -355,11 +358,7 @@ pub(crate) async fn change_password(
         Err(AppError::WrongCurrentPassword | AppError::InvalidCredentials) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "current",
-            if nb {
-                "Feil passord."
-            } else {
-                "Wrong password."
-            },
+            wrong_password(nb),
         ),
         Err(AppError::Password(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "new", weak_password(nb)),
         Err(AppError::RateLimited { .. }) => {
@@ -367,9 +366,10 @@ pub(crate) async fn change_password(
         }
         Err(other) => return crate::problem::Problem::from(other).into_response(),
     };
-    let mut response = home_page(&app, caller, page, "", field, error).await;
-    *response.status_mut() = status;
-    response
+    with_status(
+        home_page(&app, caller, page, "", field, error).await,
+        status,
+    )
 }
 
 /// `POST /logout`: ends the session and clears its cookie.

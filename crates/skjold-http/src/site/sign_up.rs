@@ -13,7 +13,7 @@ use serde::Deserialize;
 use skjold_app::{App, AppError};
 
 use super::assets::verify_script_path;
-use super::pages::{Frame, LangQuery, html, too_many, weak_password, with_status};
+use super::pages::{Frame, LangQuery, html, invalid_email, too_many, weak_password, with_status};
 use crate::routes::api::Meta;
 
 #[derive(Template)]
@@ -94,15 +94,7 @@ pub(crate) async fn signup(
                 "Enter a name of up to 100 characters."
             },
         ),
-        Err(AppError::Email(_)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "email",
-            if nb {
-                "Skriv en gyldig e-postadresse."
-            } else {
-                "Enter a valid e-mail address."
-            },
-        ),
+        Err(AppError::Email(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "email", invalid_email(nb)),
         Err(AppError::Password(_)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "password",

@@ -18,25 +18,25 @@ use crate::routes::api::Meta;
 
 use super::contacts::{SECTION, given};
 
-/// A contact's fields as the detail page shows them: as the app returned them (masked
-/// for a `restricted` member), absent values as a dash.
-struct Shown {
-    id: String,
-    name: String,
-    email: String,
-    phone: String,
-    address: String,
-    date_of_birth: String,
-    national_id: String,
-    notes: String,
-    company: String,
-    tags: String,
-    created: String,
-    updated: String,
+/// A contact's fields as the pages show them (the list and the contact's own page): as
+/// the app returned them (masked for a `restricted` member), absent values as a dash.
+pub(super) struct Shown {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) email: String,
+    pub(super) phone: String,
+    pub(super) address: String,
+    pub(super) date_of_birth: String,
+    pub(super) national_id: String,
+    pub(super) notes: String,
+    pub(super) company: String,
+    pub(super) tags: String,
+    pub(super) created: String,
+    pub(super) updated: String,
 }
 
 impl Shown {
-    fn of(c: &ContactView) -> Shown {
+    pub(super) fn of(c: &ContactView) -> Shown {
         let shown = |v: &Option<String>| shown(v.clone());
         Shown {
             id: c.id.to_string(),

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use skjold_app::{AppError, ContactQuery, Operation};
 use skjold_domain::{ContactError, ContactId};
 
-use super::account::{AccountNav, InAccount, ReadContacts, failed, shown};
-use super::contact::{email_refused, phone_refused};
+use super::account::{AccountNav, InAccount, ReadContacts, failed};
+use super::contact::{Shown, email_refused, phone_refused};
 use super::pages::{Frame, html, with_status};
 use crate::routes::api::Meta;
 
@@ -36,17 +36,6 @@ pub(super) fn given(value: &Option<String>) -> Option<String> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
-}
-
-/// One contact as the table shows it: absent values as a dash.
-struct Row {
-    id: String,
-    name: String,
-    email: String,
-    phone: String,
-    national_id: String,
-    company: String,
-    tags: String,
 }
 
 /// The search as typed, to fill the form again and to carry into the next page's link.
@@ -73,7 +62,7 @@ pub(crate) struct Search {
 struct Contacts {
     page: Frame,
     nav: AccountNav,
-    rows: Vec<Row>,
+    rows: Vec<Shown>,
     /// The values are masked for this person's role.
     masked: bool,
     /// The person may add contacts.
@@ -144,22 +133,7 @@ pub(crate) async fn contacts(
         Err(other) => return failed(other),
     };
     let (contacts, next) = listed.map_or((Vec::new(), None), |l| (l.contacts, l.next));
-    let rows = contacts
-        .into_iter()
-        .map(|c| Row {
-            id: c.id.to_string(),
-            name: c.name,
-            email: shown(c.email),
-            phone: shown(c.phone),
-            national_id: shown(c.national_id),
-            company: shown(c.company),
-            tags: if c.tags.is_empty() {
-                "–".to_owned()
-            } else {
-                c.tags.join(", ")
-            },
-        })
-        .collect();
+    let rows: Vec<Shown> = contacts.iter().map(Shown::of).collect();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let next = next.map(|next| {
         let after = next.to_string();

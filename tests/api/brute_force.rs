@@ -20,7 +20,7 @@ async fn with_mailbox_behind_proxy(backend: crate::helpers::Backend) -> Option<(
 }
 
 /// [`with_mailbox_behind_proxy`] with more arguments for `skjold serve`.
-async fn launch_behind_proxy(
+pub(crate) async fn launch_behind_proxy(
     backend: crate::helpers::Backend,
     args: &[String],
 ) -> Option<(TestApp, Mailbox)> {
@@ -43,7 +43,7 @@ async fn launch_behind_proxy(
 
 /// Sets the server's clock to the start of the coming hour plus `seconds`, so hourly
 /// and per-minute windows are where the test expects them.
-fn set_clock(app: &TestApp, seconds: u64) {
+pub(crate) fn set_clock(app: &TestApp, seconds: u64) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -53,7 +53,7 @@ fn set_clock(app: &TestApp, seconds: u64) {
 }
 
 /// Signs in as client `ip`, with a device token if given: status, Retry-After, body.
-async fn sign_in(
+pub(crate) async fn sign_in(
     app: &TestApp,
     email: &str,
     password: &str,

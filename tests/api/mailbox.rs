@@ -68,18 +68,25 @@ impl Mailbox {
 
     /// Waits up to ten seconds for a mail to `to` whose subject contains `subject`.
     pub async fn wait_for(&self, to: &str, subject: &str) -> Mail {
+        self.wait_for_nth(to, subject, 1).await
+    }
+
+    /// Waits up to ten seconds for the `n`th mail (from 1) to `to` whose subject
+    /// contains `subject`.
+    pub async fn wait_for_nth(&self, to: &str, subject: &str, n: usize) -> Mail {
         for _ in 0..200 {
             if let Some(mail) = self
                 .to(to)
                 .into_iter()
-                .find(|m| m.subject.contains(subject))
+                .filter(|m| m.subject.contains(subject))
+                .nth(n - 1)
             {
                 return mail;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!(
-            "no mail {subject:?} to {to}; received: {:?}",
+            "no mail number {n} {subject:?} to {to}; received: {:?}",
             self.mails.lock().unwrap()
         );
     }

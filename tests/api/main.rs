@@ -11,6 +11,7 @@ mod helpers;
 mod mailbox;
 
 mod accounts;
+mod attacks;
 mod audit;
 mod backup;
 mod browser;

@@ -138,9 +138,13 @@ on_both_backends! {
         assert_eq!(answer(&app, &challenge(&app).await, &recovery[0]).await.0, 401, "used");
         assert_eq!(app.get_json("/api/v1/me", &token).await.1["recovery_codes_left"], 9);
 
-        // New recovery codes replace the old ones.
-        let (status, fresh_codes) = app.post_json("/api/v1/me/recovery-codes", json!({"password": PASSWORD}), Some(&token)).await;
+        // New recovery codes replace the old ones, with a fresh code of what was there
+        // (ASVS 6.4.3): the change re-issues the session.
+        let (status, problem) = app.post_json("/api/v1/me/recovery-codes", json!({"password": PASSWORD}), Some(&token)).await;
+        assert_eq!(status, 422, "{problem}");
+        let (status, fresh_codes) = app.post_json("/api/v1/me/recovery-codes", json!({"password": PASSWORD, "code": recovery[2]}), Some(&token)).await;
         assert_eq!(status, 201, "{fresh_codes}");
+        assert_eq!(app.get_json("/api/v1/me", &token).await.0, 401, "the stamp rose");
         assert_eq!(answer(&app, &challenge(&app).await, &recovery[1]).await.0, 401, "an old code is void");
         let new_code = fresh_codes["recovery_codes"][0].as_str().unwrap();
         let (status, session) = answer(&app, &challenge(&app).await, new_code).await;
@@ -187,6 +191,15 @@ pub(crate) async fn enable_totp(app: &TestApp, token: &str) -> String {
 
 /// [`enable_totp`], with the app's secret, to make later codes with.
 pub(crate) async fn enable_totp_secret(app: &TestApp, token: &str) -> (String, TotpSecret) {
+    let (token, secret, _) = enable_totp_with_codes(app, token).await;
+    (token, secret)
+}
+
+/// [`enable_totp_secret`], with the ten recovery codes the set-up gave.
+pub(crate) async fn enable_totp_with_codes(
+    app: &TestApp,
+    token: &str,
+) -> (String, TotpSecret, Vec<String>) {
     let (status, setup) = app
         .post_json(
             "/api/v1/me/second-step/totp",
@@ -205,7 +218,8 @@ pub(crate) async fn enable_totp_secret(app: &TestApp, token: &str) -> (String, T
         )
         .await;
     assert_eq!(status, 201, "{enabled}");
-    (enabled["token"].as_str().unwrap().to_owned(), secret)
+    let codes = serde_json::from_value(enabled["recovery_codes"].clone()).unwrap();
+    (enabled["token"].as_str().unwrap().to_owned(), secret, codes)
 }
 
 on_both_backends! {

@@ -170,10 +170,18 @@ on_both_backends! {
         let send = "/api/v1/me/second-step/sms/code";
         assert_eq!(app.post_json(send, json!({}), Some(&token)).await.0, 404, "no phone yet");
 
-        // An attacker holding a session and the password adds their own phone: the code it
-        // brings does not take the authenticator app off.
-        let token = crate::second_step::enable_totp(&app, &token).await;
-        assert_eq!(app.post_json(sms, json!({"phone": "+46701234567", "password": PASSWORD}), Some(&token)).await.0, 202);
+        // An attacker holding a session and the password cannot add their own phone: that
+        // needs a fresh code of the authenticator app the person has (ASVS 6.4.3).
+        let (token, _, codes) = crate::second_step::enable_totp_with_codes(&app, &token).await;
+        let (status, problem) = app.post_json(sms, json!({"phone": "+46701234567", "password": PASSWORD}), Some(&token)).await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("fresh code"), "{problem}");
+        let made_up = json!({"phone": "+46701234567", "password": PASSWORD, "code": "123456"});
+        assert_eq!(app.post_json(sms, made_up, Some(&token)).await.0, 422);
+        assert_eq!(received.lock().unwrap().len(), 0, "no text message went out");
+        // And had they added one, the code it brings would not take the app off.
+        let with_code = json!({"phone": "+46701234567", "password": PASSWORD, "code": codes[0]});
+        assert_eq!(app.post_json(sms, with_code, Some(&token)).await.0, 202);
         let theirs = last_code();
         let remove_totp = json!({"password": PASSWORD, "code": theirs});
         let (status, problem) = app.send_json(reqwest::Method::DELETE, "/api/v1/me/second-step/totp", remove_totp, Some(&token)).await;
@@ -185,7 +193,8 @@ on_both_backends! {
         let token = removed["token"].as_str().unwrap().to_owned();
 
         set_clock(&app, 31);
-        assert_eq!(app.post_json(sms, json!({"phone": "+4791234567", "password": PASSWORD}), Some(&token)).await.0, 202);
+        let add = json!({"phone": "+4791234567", "password": PASSWORD, "code": codes[1]});
+        assert_eq!(app.post_json(sms, add, Some(&token)).await.0, 202);
         let (status, enabled) = app.post_json("/api/v1/me/second-step/sms/confirm", json!({"code": last_code()}), Some(&token)).await;
         assert_eq!(status, 201, "{enabled}");
         let token = enabled["token"].as_str().unwrap().to_owned();
@@ -219,14 +228,15 @@ on_both_backends! {
 
         // The new phone is added as any phone is, and takes over.
         set_clock(&app, 62 + 301 + 31);
-        assert_eq!(app.post_json(sms, json!({"phone": "+4798765432", "password": PASSWORD}), Some(&token)).await.0, 202);
+        let add = json!({"phone": "+4798765432", "password": PASSWORD, "code": codes[2]});
+        assert_eq!(app.post_json(sms, add, Some(&token)).await.0, 202);
         assert_eq!(last_to(), "+4798765432");
         let (status, enabled) = app.post_json("/api/v1/me/second-step/sms/confirm", json!({"code": last_code()}), Some(&token)).await;
         assert_eq!(status, 201, "{enabled}");
         let me = app.get_json("/api/v1/me", enabled["token"].as_str().unwrap()).await.1;
         assert_eq!(me["second_steps"], json!(["sms", "totp"]), "{me}");
         let count = "SELECT CAST(COUNT(*) AS TEXT) FROM audit_events WHERE action = 'second_step_change_failed'";
-        assert_eq!(app.db_text(count).await, "4", "every refused change is audited");
+        assert_eq!(app.db_text(count).await, "6", "every refused change is audited");
     }
 
     async fn c13_a_provider_that_fails_is_retried_and_reported_without_its_details(backend: Backend) {

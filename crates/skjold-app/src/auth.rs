@@ -452,8 +452,14 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<IssuedSession, AppError> {
         let user = self.current_user(caller).await?;
-        self.check_current_password(&user, &current, SecurityEvent::PasswordChangeFailed, meta)
-            .await?;
+        self.reauthenticate(
+            caller,
+            &user,
+            &current,
+            SecurityEvent::PasswordChangeFailed,
+            meta,
+        )
+        .await?;
         let new = self.policy.check(new)?;
         let hash = self.hashes.hash(new.expose().to_owned()).await?;
         let stamp = self
@@ -467,30 +473,6 @@ impl App {
             self.mail(&email, "Your password was changed", "The password of your account was just changed. If this was not you, reset it now and contact us.").await;
         }
         Ok(issued)
-    }
-
-    /// Re-authentication before a change of key information (ASVS 6.2.3): a wrong
-    /// password is audited as `failed_action` and refused.
-    pub(crate) async fn check_current_password(
-        &self,
-        user: &StoredUser,
-        password: &SecretString,
-        failed_action: SecurityEvent,
-        meta: &RequestMeta,
-    ) -> Result<(), AppError> {
-        let verification = self
-            .hashes
-            .verify(
-                password.expose_secret().to_owned(),
-                Some(user.password_hash.clone()),
-            )
-            .await?;
-        if verification == Verification::Mismatch {
-            self.security_event(failed_action, Some(user.id), meta)
-                .await?;
-            return Err(AppError::WrongCurrentPassword);
-        }
-        Ok(())
     }
 
     /// Sends a mail; a failure is logged, not shown to the person who triggered it.

@@ -44,6 +44,12 @@ pub enum AppError {
     /// No such thing, or not the caller's: the two are answered alike (no IDOR oracle).
     #[error("not found")]
     NotFound,
+    /// A change of 2-step security without a fresh code of a second step the person
+    /// already had (ASVS 6.4.3, 7.5.1).
+    #[error(
+        "a fresh code is needed: one from your authenticator app, a recovery code, or one sent to your phone"
+    )]
+    FreshCodeNeeded,
     /// The current password given for a change was wrong.
     #[error("the current password is wrong")]
     WrongCurrentPassword,

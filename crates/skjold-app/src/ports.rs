@@ -749,11 +749,13 @@ pub trait SignInGuardStore: Send + Sync {
         &self,
         bucket: &[u8; 32],
     ) -> Result<Option<(u64, OffsetDateTime)>, StoreFailure>;
+    /// Counts one more failure on `bucket` at `at`, in one statement; the count since
+    /// it was last cleared, this one included.
     async fn record_failure(
         &self,
         bucket: &[u8; 32],
         at: OffsetDateTime,
-    ) -> Result<(), StoreFailure>;
+    ) -> Result<u64, StoreFailure>;
     async fn clear_failures(&self, bucket: &[u8; 32]) -> Result<(), StoreFailure>;
     /// Counts one more password check for an unrecognised device at `at`, in one
     /// statement; the count since it was last cleared, this one included.
@@ -833,16 +835,16 @@ pub trait SecondStepStore: Send + Sync {
         user: UserId,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreFailure>;
-    /// The user of a challenge that is unspent, unexpired at `now` and has seen fewer
-    /// than `max_failures` wrong codes.
-    async fn live_challenge(
+    /// Takes one try of a challenge that is unspent, unexpired at `now` and has had
+    /// fewer than `max_tries`, in one statement: its user, or `None`. The try is taken
+    /// before the code is checked, so requests racing each other (on any instance)
+    /// never check more than `max_tries` codes against one challenge.
+    async fn take_challenge_try(
         &self,
         hash: &TokenHash,
         now: OffsetDateTime,
-        max_failures: u32,
+        max_tries: u32,
     ) -> Result<Option<UserId>, StoreFailure>;
-    /// Counts a wrong code against the challenge.
-    async fn fail_challenge(&self, hash: &TokenHash) -> Result<(), StoreFailure>;
     /// Spends the challenge, in one statement; whether it was still unspent.
     async fn spend_challenge(
         &self,

@@ -99,8 +99,14 @@ impl App {
             let password = change.current_password.ok_or(AppError::InvalidInput(
                 "changing the e-mail address needs your current password",
             ))?;
-            self.check_current_password(&user, &password, SecurityEvent::EmailChangeFailed, meta)
-                .await?;
+            self.reauthenticate(
+                caller,
+                &user,
+                &password,
+                SecurityEvent::EmailChangeFailed,
+                meta,
+            )
+            .await?;
         }
         if let Some(name) = name {
             let sealed = self.seal_user_field(user.id, NAME_FIELD, name.as_str())?;

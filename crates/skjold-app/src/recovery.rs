@@ -135,6 +135,8 @@ impl App {
         self.sign_in_guard
             .clear_unrecognised_failures(user, None)
             .await?;
+        // And 2-step codes are checked again, if they were stopped (`code_guard`).
+        self.clear_code_failures(user).await?;
         self.security_event(SecurityEvent::PasswordReset, Some(user), meta)
             .await?;
         if let Some(email) = self.email_of(user).await? {

@@ -161,7 +161,8 @@ impl App {
     }
 
     /// Completes a sign-in with a code: TOTP or a recovery code. Every failure is the same
-    /// [`AppError::InvalidCode`]; the fifth wrong code ends the challenge.
+    /// [`AppError::InvalidCode`]; a challenge takes at most five codes, and the person
+    /// only so many wrong ones over all their challenges ([`App::guard_codes`]).
     pub async fn complete_second_step(
         &self,
         challenge: &str,
@@ -173,19 +174,20 @@ impl App {
         let now = self.clock.now();
         let Some(user_id) = self
             .second_steps
-            .live_challenge(&hash, now, MAX_CODE_TRIES)
+            .take_challenge_try(&hash, now, MAX_CODE_TRIES)
             .await?
         else {
             return Err(AppError::InvalidCode);
         };
+        self.guard_codes(user_id).await?;
         let accepted = self
             .check_code(user_id, Some((SmsPurpose::SignIn, Some(&hash))), code)
             .await?;
         if !accepted {
             count_attempt("wrong_code");
-            self.second_steps.fail_challenge(&hash).await?;
             self.security_event(SecurityEvent::SecondStepFailed, Some(user_id), meta)
                 .await?;
+            self.wrong_code(user_id, meta).await?;
             return Err(AppError::InvalidCode);
         }
         if !self.second_steps.spend_challenge(&hash, now).await? {
@@ -202,8 +204,21 @@ impl App {
 
     /// Whether `code` is a right, unused code of `user`: a recovery code, the text-message
     /// code sent for `sms`'s purpose (and challenge) if those count, or a TOTP code;
-    /// spends it.
+    /// spends it, and a right one starts the person's count of wrong codes afresh.
     async fn check_code(
+        &self,
+        user: UserId,
+        sms: Option<(SmsPurpose, Option<&TokenHash>)>,
+        code: &str,
+    ) -> Result<bool, AppError> {
+        let right = self.code_is_right(user, sms, code).await?;
+        if right {
+            self.clear_code_failures(user).await?;
+        }
+        Ok(right)
+    }
+
+    async fn code_is_right(
         &self,
         user: UserId,
         sms: Option<(SmsPurpose, Option<&TokenHash>)>,
@@ -255,16 +270,17 @@ impl App {
 
     /// Starts setting up an authenticator app: a new secret, stored unconfirmed until a
     /// code from the app proves it was added. Needs the password (ASVS 6.2.3 for key
-    /// information); refused while a confirmed TOTP exists (remove it first).
+    /// information) and, from someone who has a second step already, a fresh code of it
+    /// ([`App::step_up`]); refused while a confirmed TOTP exists (remove it first).
     pub async fn begin_totp(
         &self,
         caller: Caller,
         password: &SecretString,
+        code: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<TotpSetup, AppError> {
         let user = self.current_user(caller).await?;
-        self.check_current_password(&user, password, SecurityEvent::SecondStepChangeFailed, meta)
-            .await?;
+        self.step_up(caller, &user, password, code, meta).await?;
         let secret = TotpSecret::generate().map_err(|e| AppError::unexpected(e.to_string()))?;
         let base32 = secret.to_base32();
         let column = secret_column(SecondStepMethod::Totp);
@@ -351,9 +367,9 @@ impl App {
         })
     }
 
-    /// Removes a second step, with the password and a fresh code: from the authenticator
-    /// app, a recovery code, or one sent to the phone by [`App::send_change_code`], so a
-    /// stolen session with a known password cannot take 2-step security off. With the
+    /// Removes a second step, with the password and a fresh code ([`App::step_up`]), so
+    /// a stolen session with a known password cannot take 2-step security off. A step
+    /// still being set up guards nothing yet: the password alone removes it. With the
     /// last step go the recovery codes. Raises the security stamp and re-issues the
     /// caller's session. Changing the phone is removing it and adding the new one.
     pub async fn remove_second_step(
@@ -369,28 +385,17 @@ impl App {
         let Some(step) = steps.iter().find(|s| s.method == method) else {
             return Err(AppError::NotFound);
         };
-        self.throttle(AuthEndpoint::SecondStep, meta).await?;
-        self.check_current_password(&user, password, SecurityEvent::SecondStepChangeFailed, meta)
-            .await?;
-        // A step still being set up guards nothing yet: the password is enough.
         if step.confirmed {
-            // A text-message code counts only from a confirmed phone: one being added
-            // proves nothing but the password.
-            let sms = steps
-                .iter()
-                .any(|s| s.method == SecondStepMethod::Sms && s.confirmed)
-                .then_some((SmsPurpose::ProvePhone, None));
-            let proven = match code {
-                Some(code) => self.check_code(user.id, sms, code).await?,
-                None => false,
-            };
-            if !proven {
-                self.security_event(SecurityEvent::SecondStepChangeFailed, Some(user.id), meta)
-                    .await?;
-                return Err(AppError::InvalidInput(
-                    "a fresh code is needed: one from your authenticator app, a recovery code, or one sent to your phone",
-                ));
-            }
+            self.step_up(caller, &user, password, code, meta).await?;
+        } else {
+            self.reauthenticate(
+                caller,
+                &user,
+                password,
+                SecurityEvent::SecondStepChangeFailed,
+                meta,
+            )
+            .await?;
         }
         if !self
             .second_steps
@@ -403,26 +408,88 @@ impl App {
             .await
     }
 
-    /// Ten new recovery codes in place of the old ones, with the password; shown once.
+    /// The proof asked before any change of 2-step security (ASVS 6.4.3, 7.5.1): the
+    /// password, and, once the person has a confirmed second step, a fresh code from
+    /// what they already had: their authenticator app, a code sent to their confirmed
+    /// phone by [`App::send_change_code`], or a recovery code. Nothing the same session
+    /// could make with the password alone counts: a phone or app being set up is not
+    /// confirmed, and new recovery codes need this proof themselves. A wrong code counts
+    /// against the person's code budget like one at sign-in.
+    pub(crate) async fn step_up(
+        &self,
+        caller: Caller,
+        user: &StoredUser,
+        password: &SecretString,
+        code: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        self.reauthenticate(
+            caller,
+            user,
+            password,
+            SecurityEvent::SecondStepChangeFailed,
+            meta,
+        )
+        .await?;
+        let steps = self.second_steps.second_steps(user.id).await?;
+        if !steps.iter().any(|s| s.confirmed) {
+            return Ok(());
+        }
+        self.throttle(AuthEndpoint::SecondStep, meta).await?;
+        self.guard_codes(user.id).await?;
+        let sms = steps
+            .iter()
+            .any(|s| s.method == SecondStepMethod::Sms && s.confirmed)
+            .then_some((SmsPurpose::ProvePhone, None));
+        let proven = match code {
+            Some(code) => self.check_code(user.id, sms, code).await?,
+            None => false,
+        };
+        if proven {
+            return Ok(());
+        }
+        if code.is_some() {
+            self.wrong_code(user.id, meta).await?;
+        }
+        self.security_event(SecurityEvent::SecondStepChangeFailed, Some(user.id), meta)
+            .await?;
+        Err(AppError::FreshCodeNeeded)
+    }
+
+    /// Ten new recovery codes in place of the old ones, shown once: a change of 2-step
+    /// security like any other, so it needs [`App::step_up`], raises the security stamp
+    /// (the caller's session is re-issued, every other one ends) and is mailed.
     pub async fn new_recovery_codes(
         &self,
         caller: Caller,
         password: &SecretString,
+        code: Option<&str>,
         meta: &RequestMeta,
-    ) -> Result<Vec<SecretString>, AppError> {
+    ) -> Result<SecondStepEnabled, AppError> {
         let user = self.current_user(caller).await?;
-        self.check_current_password(&user, password, SecurityEvent::SecondStepChangeFailed, meta)
-            .await?;
         let steps = self.second_steps.second_steps(user.id).await?;
         if !steps.iter().any(|s| s.confirmed) {
+            self.reauthenticate(
+                caller,
+                &user,
+                password,
+                SecurityEvent::SecondStepChangeFailed,
+                meta,
+            )
+            .await?;
             return Err(AppError::InvalidInput(
                 "recovery codes stand in for a second step: set one up first",
             ));
         }
+        self.step_up(caller, &user, password, code, meta).await?;
         let codes = self.replace_recovery_codes(user.id).await?;
-        self.security_event(SecurityEvent::RecoveryCodesReplaced, Some(user.id), meta)
+        let session = self
+            .second_step_changed(caller, &user, SecurityEvent::RecoveryCodesReplaced, meta)
             .await?;
-        Ok(codes)
+        Ok(SecondStepEnabled {
+            session,
+            recovery_codes: Some(codes),
+        })
     }
 
     async fn replace_recovery_codes(&self, user: UserId) -> Result<Vec<SecretString>, AppError> {

@@ -30,6 +30,10 @@ pub enum SecurityEvent {
     SecondStepRemoved,
     SecondStepChangeFailed,
     RecoveryCodesReplaced,
+    /// Wrong 2-step codes in a row for one person: their password is known.
+    SecondStepGuessing,
+    /// Wrong passwords typed to re-authenticate in one session: it was ended.
+    ReauthenticationFailures,
     SignInLockedForNewDevices,
     CredentialStuffingSuspected,
     SignInFailureSpike,
@@ -63,6 +67,8 @@ impl SecurityEvent {
             SecondStepRemoved => "second_step_removed",
             SecondStepChangeFailed => "second_step_change_failed",
             RecoveryCodesReplaced => "recovery_codes_replaced",
+            SecondStepGuessing => "second_step_guessing",
+            ReauthenticationFailures => "session_ended_after_wrong_passwords",
             SignInLockedForNewDevices => "sign_in_locked_for_new_devices",
             CredentialStuffingSuspected => "credential_stuffing_suspected",
             SignInFailureSpike => "sign_in_failure_spike",

@@ -58,14 +58,14 @@ impl SignInGuard {
     }
 }
 
-/// How long a pair with `failures` failures waits after the last one.
-fn delay_after(failures: u64) -> Duration {
-    if failures < FREE_FAILURES {
+/// How long a counter with `failures` failures waits after the last one, when `free`
+/// of them cost nothing: 1 s after the first that is not free, doubling up to
+/// [`MAX_DELAY`].
+pub(crate) fn delay_after(failures: u64, free: u64) -> Duration {
+    if failures < free {
         return Duration::ZERO;
     }
-    let exponent = u32::try_from(failures - FREE_FAILURES)
-        .unwrap_or(u32::MAX)
-        .min(20);
+    let exponent = u32::try_from(failures - free).unwrap_or(u32::MAX).min(20);
     Duration::seconds(1i64 << exponent).min(MAX_DELAY)
 }
 
@@ -108,7 +108,7 @@ impl App {
             });
         }
         if let Some((failures, last)) = self.sign_in_guard.failures(&guard.bucket).await? {
-            let wait = delay_after(failures);
+            let wait = delay_after(failures, FREE_FAILURES);
             // Stored times are whole seconds, rounded down: counting from the end of
             // that second never makes a wait shorter than it should be.
             let until = last + Duration::SECOND + wait;
@@ -244,6 +244,13 @@ impl App {
         Ok(())
     }
 
+    /// A right password typed again in a session: the (address, client) pair starts
+    /// again, the account's count does not (the session is a recognised device, and
+    /// lifting that count is [`App::sign_in_passed`]'s business).
+    pub(crate) async fn pair_passed(&self, guard: &SignInGuard) -> Result<(), AppError> {
+        Ok(self.sign_in_guard.clear_failures(&guard.bucket).await?)
+    }
+
     /// A new device token for `user`, remembered as theirs.
     pub(crate) async fn new_device(&self, user: UserId) -> Result<SecretString, AppError> {
         let (token, hash) =
@@ -261,11 +268,14 @@ mod tests {
 
     #[test]
     fn five_failures_are_free_then_the_wait_doubles_up_to_a_cap() {
-        assert_eq!(delay_after(4), Duration::ZERO);
-        assert_eq!(delay_after(5), Duration::seconds(1));
-        assert_eq!(delay_after(6), Duration::seconds(2));
-        assert_eq!(delay_after(10), Duration::seconds(32));
-        assert_eq!(delay_after(20), MAX_DELAY);
-        assert_eq!(delay_after(u64::MAX), MAX_DELAY);
+        let delay = |failures| delay_after(failures, FREE_FAILURES);
+        assert_eq!(delay(4), Duration::ZERO);
+        assert_eq!(delay(5), Duration::seconds(1));
+        assert_eq!(delay(6), Duration::seconds(2));
+        assert_eq!(delay(10), Duration::seconds(32));
+        assert_eq!(delay(20), MAX_DELAY);
+        assert_eq!(delay(u64::MAX), MAX_DELAY);
+        assert_eq!(delay_after(9, 10), Duration::ZERO);
+        assert_eq!(delay_after(10, 10), Duration::seconds(1));
     }
 }

@@ -20,7 +20,6 @@ use crate::error::AppError;
 use crate::ports::SmsPurpose;
 use crate::rate_limits::seconds_until;
 use crate::second_step::{MAX_CODE_TRIES, SecondStepEnabled, secret_column};
-use crate::security_events::SecurityEvent;
 
 /// Told to everyone who adds a phone number.
 pub const SMS_RISK: &str = "Codes by text message can be intercepted or redirected by someone who takes over your phone number; an authenticator app (TOTP) is safer, and you can set up both.";
@@ -156,19 +155,20 @@ impl App {
         Ok(skjold_domain::mask_phone(&phone))
     }
 
-    /// Adds a phone number (unconfirmed) with the password and sends it a code. Returns
-    /// the risk sentence to show.
+    /// Adds a phone number (unconfirmed) and sends it a code, with the password and, from
+    /// someone who has a second step already, a fresh code of it ([`App::step_up`]).
+    /// Returns the risk sentence to show.
     pub async fn begin_sms(
         &self,
         caller: Caller,
         phone: &str,
         password: &SecretString,
+        code: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<&'static str, AppError> {
         self.sms_sender()?;
         let user = self.current_user(caller).await?;
-        self.check_current_password(&user, password, SecurityEvent::SecondStepChangeFailed, meta)
-            .await?;
+        self.step_up(caller, &user, password, code, meta).await?;
         let phone = PhoneNumber::parse(phone).map_err(skjold_domain::ContactError::from)?;
         let column = secret_column(SecondStepMethod::Sms);
         let sealed = self.seal_user_field(user.id, column, phone.as_str())?;

@@ -193,6 +193,7 @@ impl From<AppError> for Problem {
             AppError::RateLimited { retry_after } => Problem::TooManyRequests(retry_after),
             AppError::SmsNotSent => Problem::SmsNotSent,
             AppError::InvalidInput(text) => Problem::Invalid(text.to_owned()),
+            AppError::FreshCodeNeeded => Problem::Invalid(AppError::FreshCodeNeeded.to_string()),
             AppError::Unauthenticated => Problem::Unauthenticated,
             AppError::WrongCurrentPassword => Problem::WrongCurrentPassword,
             AppError::Email(e) => Problem::Invalid(e.to_string()),

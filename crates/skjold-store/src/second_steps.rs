@@ -211,38 +211,26 @@ impl SecondStepStore for Database {
         })
     }
 
-    async fn live_challenge(
+    async fn take_challenge_try(
         &self,
         hash: &TokenHash,
         now: OffsetDateTime,
-        max_failures: u32,
+        max_tries: u32,
     ) -> Result<Option<UserId>, StoreFailure> {
+        // `failures` counts tries: a right code spends the challenge anyway.
         let user: Option<String> = on_pool!(self, |pool| {
             sqlx::query_scalar(
-                "SELECT user_id FROM sign_in_challenges WHERE challenge_hash = $1 \
-                 AND used_at IS NULL AND expires_at > $2 AND failures < $3",
+                "UPDATE sign_in_challenges SET failures = failures + 1 WHERE challenge_hash = $1 \
+                 AND used_at IS NULL AND expires_at > $2 AND failures < $3 RETURNING user_id",
             )
             .bind(hash.0.as_slice())
             .bind(secs(now))
-            .bind(i64::from(max_failures))
+            .bind(i64::from(max_tries))
             .fetch_optional(pool)
             .await
             .map_err(failure)?
         });
         user.as_deref().map(parse).transpose()
-    }
-
-    async fn fail_challenge(&self, hash: &TokenHash) -> Result<(), StoreFailure> {
-        on_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE sign_in_challenges SET failures = failures + 1 WHERE challenge_hash = $1",
-            )
-            .bind(hash.0.as_slice())
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(failure)
-        })
     }
 
     async fn spend_challenge(

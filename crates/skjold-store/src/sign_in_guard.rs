@@ -77,20 +77,20 @@ impl SignInGuardStore for Database {
         &self,
         bucket: &[u8; 32],
         at: OffsetDateTime,
-    ) -> Result<(), StoreFailure> {
-        on_pool!(self, |pool| {
-            sqlx::query(
+    ) -> Result<u64, StoreFailure> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(
                 "INSERT INTO sign_in_failures (bucket, failures, last_failure_at) VALUES ($1, 1, $2) \
                  ON CONFLICT (bucket) DO UPDATE SET failures = sign_in_failures.failures + 1, \
-                 last_failure_at = excluded.last_failure_at",
+                 last_failure_at = excluded.last_failure_at RETURNING failures",
             )
             .bind(bucket.as_slice())
             .bind(secs(at))
-            .execute(pool)
+            .fetch_one(pool)
             .await
-            .map(|_| ())
-            .map_err(failure)
-        })
+            .map_err(failure)?
+        });
+        Ok(count(n))
     }
 
     async fn clear_failures(&self, bucket: &[u8; 32]) -> Result<(), StoreFailure> {

@@ -144,23 +144,33 @@ impl Here {
         self.show_renewed(&done.session, outcome).await
     }
 
-    /// The page again with `error` beside the form's password field (`fields.0`) or the
-    /// field it concerns (`fields.1`); `nb_text` says in Norwegian what the app's own
-    /// (English) message says for input it refused. Errors that are not the person's to
-    /// mend are answered as the API answers them.
+    /// The page again with `error` beside the form's password field (`fields.0`), the
+    /// field it concerns (`fields.1`) or its fresh-code field (`fields.2`); `nb_text`
+    /// says in Norwegian what the app's own (English) message says for input it
+    /// refused. Errors that are not the person's to mend are answered as the API
+    /// answers them.
     async fn refused(
         self,
         error: AppError,
-        fields: (&'static str, &'static str),
+        fields: (&'static str, &'static str, &'static str),
         nb_text: &'static str,
         keep: Outcome,
     ) -> Response {
         let nb = self.frame.nb;
-        let (password, field) = fields;
+        let (password, field, code) = fields;
         let (status, field, message) = match &error {
             AppError::InvalidCredentials | AppError::WrongCurrentPassword => {
                 let text = wrong_password(nb);
                 (StatusCode::UNPROCESSABLE_ENTITY, password, text.to_owned())
+            }
+            AppError::FreshCodeNeeded => {
+                let text = if nb {
+                    "Det trengs en fersk kode: fra autentiseringsappen, en gjenopprettingskode eller en kode sendt til telefonen."
+                        .to_owned()
+                } else {
+                    error.to_string()
+                };
+                (StatusCode::UNPROCESSABLE_ENTITY, code, text)
             }
             AppError::RateLimited { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -202,9 +212,18 @@ fn shown(codes: Vec<SecretString>) -> Vec<String> {
     codes.iter().map(|c| c.expose_secret().to_owned()).collect()
 }
 
+/// The password, and a fresh code once a second step is on ([`App::step_up`]).
 #[derive(Deserialize)]
-pub(crate) struct PasswordForm {
+pub(crate) struct StepUpForm {
     password: SecretString,
+    #[serde(default)]
+    code: Option<SecretString>,
+}
+
+/// The code a form brought, if it brought one that is not blank.
+fn fresh_code(code: Option<&SecretString>) -> Option<&str> {
+    code.map(|c| c.expose_secret().trim())
+        .filter(|c| !c.is_empty())
 }
 
 #[derive(Deserialize)]
@@ -221,6 +240,8 @@ pub(crate) struct CodeForm {
 pub(crate) struct PhoneForm {
     phone: String,
     password: SecretString,
+    #[serde(default)]
+    code: Option<SecretString>,
 }
 
 #[derive(Deserialize)]
@@ -240,11 +261,12 @@ pub(crate) async fn two_step(here: Here) -> Response {
 pub(crate) async fn begin_totp(
     here: Here,
     Meta(meta): Meta,
-    Form(form): Form<PasswordForm>,
+    Form(form): Form<StepUpForm>,
 ) -> Response {
+    let code = fresh_code(form.code.as_ref());
     match here
         .app
-        .begin_totp(here.caller, &form.password, &meta)
+        .begin_totp(here.caller, &form.password, code, &meta)
         .await
     {
         Ok(setup) => {
@@ -260,7 +282,7 @@ pub(crate) async fn begin_totp(
         }
         Err(error) => {
             let nb = "En autentiseringsapp er allerede satt opp: fjern den først.";
-            let fields = ("totp-password", "totp-password");
+            let fields = ("totp-password", "totp-password", "totp-step-code");
             here.refused(error, fields, nb, Outcome::default()).await
         }
     }
@@ -285,7 +307,7 @@ pub(crate) async fn confirm_totp(
                 ..Outcome::default()
             };
             let nb = "Koden stemmer ikke: skriv de 6 sifrene appen viser nå.";
-            here.refused(error, ("totp-code", "totp-code"), nb, keep)
+            here.refused(error, ("totp-code", "totp-code", "totp-code"), nb, keep)
                 .await
         }
     }
@@ -297,9 +319,10 @@ pub(crate) async fn begin_sms(
     Meta(meta): Meta,
     Form(form): Form<PhoneForm>,
 ) -> Response {
+    let code = fresh_code(form.code.as_ref());
     let begun = here
         .app
-        .begin_sms(here.caller, &form.phone, &form.password, &meta);
+        .begin_sms(here.caller, &form.phone, &form.password, code, &meta);
     match begun.await {
         Ok(_) => {
             here.show(Outcome {
@@ -311,7 +334,7 @@ pub(crate) async fn begin_sms(
         }
         Err(error) => {
             let nb = "Skriv et gyldig telefonnummer med landskode, for eksempel +47 912 34 567.";
-            let fields = ("sms-password", "phone");
+            let fields = ("sms-password", "phone", "sms-step-code");
             here.refused(error, fields, nb, Outcome::default()).await
         }
     }
@@ -332,7 +355,7 @@ pub(crate) async fn confirm_sms(
                 ..Outcome::default()
             };
             let nb = "Koden stemmer ikke eller er utløpt: be om en ny.";
-            here.refused(error, ("sms-code", "sms-code"), nb, keep)
+            here.refused(error, ("sms-code", "sms-code", "sms-code"), nb, keep)
                 .await
         }
     }
@@ -344,7 +367,7 @@ pub(crate) async fn send_code(here: Here) -> Response {
         Ok(_) => here.show(Outcome::notice("code-sent")).await,
         Err(error) => {
             let nb = "Koden kunne ikke sendes nå; prøv igjen om et minutt.";
-            let fields = ("remove-sms-code", "remove-sms-code");
+            let fields = ("remove-sms-code", "remove-sms-code", "remove-sms-code");
             here.refused(error, fields, nb, Outcome::default()).await
         }
     }
@@ -356,10 +379,14 @@ pub(crate) async fn remove(here: Here, Meta(meta): Meta, Form(form): Form<Remove
         return failed(AppError::NotFound);
     };
     let fields = match method {
-        SecondStepMethod::Totp => ("remove-totp-password", "remove-totp-code"),
-        SecondStepMethod::Sms => ("remove-sms-password", "remove-sms-code"),
+        SecondStepMethod::Totp => (
+            "remove-totp-password",
+            "remove-totp-code",
+            "remove-totp-code",
+        ),
+        SecondStepMethod::Sms => ("remove-sms-password", "remove-sms-code", "remove-sms-code"),
     };
-    let code = form.code.as_ref().map(|c| c.expose_secret().trim());
+    let code = fresh_code(form.code.as_ref());
     let removed = here
         .app
         .remove_second_step(here.caller, method, &form.password, code, &meta);
@@ -372,28 +399,29 @@ pub(crate) async fn remove(here: Here, Meta(meta): Meta, Form(form): Form<Remove
     }
 }
 
-/// `POST /app/two-step/recovery-codes`: ten new recovery codes, shown once.
+/// `POST /app/two-step/recovery-codes`: ten new recovery codes, shown once; with the
+/// password and a fresh code, and every other session ends.
 pub(crate) async fn new_recovery_codes(
     here: Here,
     Meta(meta): Meta,
-    Form(form): Form<PasswordForm>,
+    Form(form): Form<StepUpForm>,
 ) -> Response {
-    match here
+    let code = fresh_code(form.code.as_ref());
+    let renewed = here
         .app
-        .new_recovery_codes(here.caller, &form.password, &meta)
-        .await
-    {
-        Ok(codes) => {
-            here.show(Outcome {
-                new_codes: shown(codes),
+        .new_recovery_codes(here.caller, &form.password, code, &meta);
+    match renewed.await {
+        Ok(done) => {
+            let outcome = Outcome {
+                new_codes: done.recovery_codes.map(shown).unwrap_or_default(),
                 notice: "codes",
                 ..Outcome::default()
-            })
-            .await
+            };
+            here.show_renewed(&done.session, outcome).await
         }
         Err(error) => {
             let nb = "Sett opp et andre trinn først.";
-            let fields = ("codes-password", "codes-password");
+            let fields = ("codes-password", "codes-password", "codes-code");
             here.refused(error, fields, nb, Outcome::default()).await
         }
     }

@@ -92,9 +92,10 @@ pub(super) struct ProfilePatch {
     request_body = ProfilePatch,
     responses(
         (status = 200, description = "Changed. A new e-mail address is not in place yet: a link to confirm it went to it", body = MeBody),
-        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No valid session, or this one ended after a third wrong password", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The current password is wrong", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "A value breaks a rule, or the password is missing", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: wait as `Retry-After` says", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -130,9 +131,10 @@ pub(super) struct PasswordChange {
     request_body = PasswordChange,
     responses(
         (status = 201, description = "Changed; every other session ended, this one replaced", body = SessionCreated),
-        (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No valid session, or this one ended after a third wrong password", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The current password is wrong", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "The new password breaks a rule", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: wait as `Retry-After` says", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -16,20 +16,16 @@ use super::sessions::{SessionCreated, session_created, session_created_with};
 use super::{ApiJson, Authenticated, Meta};
 use crate::problem::{Problem, ProblemBody};
 
+/// The proof every change of 2-step security needs: the password, and, once a second
+/// step is confirmed, a fresh code of what the person already has.
 #[derive(Deserialize, ToSchema)]
-pub(super) struct PasswordConfirmation {
+pub(super) struct StepUp {
     #[schema(value_type = String, format = Password)]
     password: SecretString,
-}
-
-/// Taking a second step off: the password, and a fresh code unless the step was never
-/// confirmed.
-#[derive(Deserialize, ToSchema)]
-pub(super) struct SecondStepRemoval {
-    #[schema(value_type = String, format = Password)]
-    password: SecretString,
-    /// From the authenticator app, a recovery code, or the one `POST
-    /// /api/v1/me/second-step/sms/code` sent to the phone.
+    /// Needed once a second step is confirmed (for removing a step still being set up,
+    /// the password is enough): from the authenticator app, a recovery code, or the one
+    /// `POST /api/v1/me/second-step/sms/code` sent to the confirmed phone. Never one
+    /// of a step being set up.
     code: Option<String>,
 }
 
@@ -49,12 +45,6 @@ pub(super) struct TotpSetupBody {
     qr_svg: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub(super) struct RecoveryCodesBody {
-    /// Ten single-use codes, shown this once.
-    recovery_codes: Vec<String>,
-}
-
 /// The QR code of `text` as an SVG document.
 pub(crate) fn qr_svg(text: &str) -> Result<String, Problem> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|_| Problem::Internal)?;
@@ -69,12 +59,13 @@ pub(crate) fn qr_svg(text: &str) -> Result<String, Problem> {
     post,
     path = "/api/v1/me/second-step/totp",
     tag = "me",
-    request_body = PasswordConfirmation,
+    request_body = StepUp,
     responses(
         (status = 201, description = "Add the secret to the app, then confirm with a code from it", body = TotpSetupBody),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "An authenticator app is already set up", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "An authenticator app is already set up, or no fresh code of a second step the person has", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: wait as `Retry-After` says", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -82,9 +73,11 @@ pub(super) async fn post_totp(
     State(app): State<App>,
     Meta(meta): Meta,
     Authenticated(caller): Authenticated,
-    ApiJson(body): ApiJson<PasswordConfirmation>,
+    ApiJson(body): ApiJson<StepUp>,
 ) -> Result<Response, Problem> {
-    let setup = app.begin_totp(caller, &body.password, &meta).await?;
+    let setup = app
+        .begin_totp(caller, &body.password, body.code.as_deref(), &meta)
+        .await?;
     let uri = setup.otpauth_uri.expose_secret();
     let body = TotpSetupBody {
         secret: setup.secret.expose_secret().to_owned(),
@@ -123,13 +116,14 @@ pub(super) async fn post_totp_confirm(
     path = "/api/v1/me/second-step/{method}",
     tag = "me",
     params(("method" = String, Path, description = "totp or sms")),
-    request_body = SecondStepRemoval,
+    request_body = StepUp,
     responses(
         (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such second step", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "No code, or not a right one", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: wait as `Retry-After` says", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -138,7 +132,7 @@ pub(super) async fn delete_second_step(
     Meta(meta): Meta,
     Authenticated(caller): Authenticated,
     Path(method): Path<String>,
-    ApiJson(body): ApiJson<SecondStepRemoval>,
+    ApiJson(body): ApiJson<StepUp>,
 ) -> Result<Response, Problem> {
     let method: SecondStepMethod = method.parse().map_err(|_| Problem::NotFound)?;
     session_created(
@@ -153,13 +147,14 @@ pub(super) async fn delete_second_step(
     delete,
     path = "/api/v1/me/second-step/totp",
     tag = "me",
-    request_body = SecondStepRemoval,
+    request_body = StepUp,
     responses(
         (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No authenticator app is set up", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "No code, or not a right one", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: wait as `Retry-After` says", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -167,7 +162,7 @@ pub(super) async fn delete_totp(
     state: State<App>,
     meta: Meta,
     caller: Authenticated,
-    body: ApiJson<SecondStepRemoval>,
+    body: ApiJson<StepUp>,
 ) -> Result<Response, Problem> {
     delete_second_step(state, meta, caller, Path("totp".to_owned()), body).await
 }
@@ -178,6 +173,8 @@ pub(super) struct PhoneSetup {
     phone: String,
     #[schema(value_type = String, format = Password)]
     password: SecretString,
+    /// As in `StepUp`: needed once an authenticator app is confirmed.
+    code: Option<String>,
 }
 
 /// The answer to adding a phone: a code was sent; the risk, said once.
@@ -199,8 +196,8 @@ pub(super) struct SmsSetupBody {
         (status = 202, description = "A code was sent to the phone; confirm it", body = SmsSetupBody),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "Not a phone number, a phone already set up, or no text messages on this server", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "A code was sent less than 30 s ago, or ten this hour", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Not a phone number, a phone already set up, no fresh code of a second step the person has, or no text messages on this server", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "A code was sent less than 30 s ago, or ten this hour, or too many attempts", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "The text message could not be sent", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
@@ -212,7 +209,13 @@ pub(super) async fn post_sms(
     ApiJson(body): ApiJson<PhoneSetup>,
 ) -> Result<Response, Problem> {
     let risk = app
-        .begin_sms(caller, &body.phone, &body.password, &meta)
+        .begin_sms(
+            caller,
+            &body.phone,
+            &body.password,
+            body.code.as_deref(),
+            &meta,
+        )
         .await?;
     let body = SmsSetupBody {
         risk,
@@ -280,13 +283,14 @@ pub(super) async fn post_sms_code(
     delete,
     path = "/api/v1/me/second-step/sms",
     tag = "me",
-    request_body = SecondStepRemoval,
+    request_body = StepUp,
     responses(
         (status = 201, description = "Removed; every other session ended, this one replaced", body = SessionCreated),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No phone number is set up", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "No code, or not a right one", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: wait as `Retry-After` says", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -294,22 +298,25 @@ pub(super) async fn delete_sms(
     state: State<App>,
     meta: Meta,
     caller: Authenticated,
-    body: ApiJson<SecondStepRemoval>,
+    body: ApiJson<StepUp>,
 ) -> Result<Response, Problem> {
     delete_second_step(state, meta, caller, Path("sms".to_owned()), body).await
 }
 
 /// `POST /api/v1/me/recovery-codes`: ten new recovery codes; the old ones stop working.
+/// A change of 2-step security: it needs a fresh code, is mailed, and ends every other
+/// session.
 #[utoipa::path(
     post,
     path = "/api/v1/me/recovery-codes",
     tag = "me",
-    request_body = PasswordConfirmation,
+    request_body = StepUp,
     responses(
-        (status = 201, description = "New codes, shown this once", body = RecoveryCodesBody),
+        (status = 201, description = "New codes in `recovery_codes`, shown this once; every other session ended, this one replaced", body = SessionCreated),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The password is wrong", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "No second step is set up", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "No second step is set up, or no fresh code of it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: wait as `Retry-After` says", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -317,13 +324,10 @@ pub(super) async fn post_recovery_codes(
     State(app): State<App>,
     Meta(meta): Meta,
     Authenticated(caller): Authenticated,
-    ApiJson(body): ApiJson<PasswordConfirmation>,
+    ApiJson(body): ApiJson<StepUp>,
 ) -> Result<Response, Problem> {
-    let codes = app
-        .new_recovery_codes(caller, &body.password, &meta)
+    let renewed = app
+        .new_recovery_codes(caller, &body.password, body.code.as_deref(), &meta)
         .await?;
-    let body = RecoveryCodesBody {
-        recovery_codes: codes.iter().map(|c| c.expose_secret().to_owned()).collect(),
-    };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    session_created_with(renewed.session, renewed.recovery_codes)
 }

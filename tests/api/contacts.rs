@@ -11,18 +11,18 @@ use crate::people::{member, person};
 use crate::recovery::with_mailbox;
 
 /// Account A with one person of each role, and account B with one contact.
-struct World {
-    a: String,
-    owner: String,
-    admin: String,
-    member: String,
-    restricted: String,
-    b: String,
-    b_owner: String,
-    b_contact: String,
+pub(crate) struct World {
+    pub a: String,
+    pub owner: String,
+    pub admin: String,
+    pub member: String,
+    pub restricted: String,
+    pub b: String,
+    pub b_owner: String,
+    pub b_contact: String,
 }
 
-async fn world(app: &TestApp, mailbox: &Mailbox) -> World {
+pub(crate) async fn world(app: &TestApp, mailbox: &Mailbox) -> World {
     let (owner, me) = person(app, mailbox, "owner@a.example").await;
     let a = me["memberships"][0]["account_id"]
         .as_str()
@@ -59,7 +59,7 @@ async fn world(app: &TestApp, mailbox: &Mailbox) -> World {
     }
 }
 
-fn ola() -> Value {
+pub(crate) fn ola() -> Value {
     json!({
         "name": "Ola Nordmann",
         "email": "Ola.Nordmann@Example.com",

@@ -1,6 +1,7 @@
 //! API tokens: machine access to one account. Made by a member who may manage them (owner
-//! or admin, with a verified address), shown once, stored as a hash, expiring within a
-//! year, revocable, and dead as soon as their creator loses the right to make them.
+//! or admin, with a verified address, meeting the account's 2-step policy), shown once,
+//! stored as a hash, expiring within a year, revocable, and dead as soon as their creator
+//! loses the right to make them.
 
 use secrecy::SecretString;
 use skjold_crypto::{TokenKind, hash_token, new_token};
@@ -57,7 +58,9 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
-    /// Checks that `caller` may manage the tokens of `account` and has a verified address.
+    /// Checks that `caller` may manage the tokens of `account`: their role allows it,
+    /// their address is verified, and they meet the account's 2-step policy (ASVS 6.3.3:
+    /// a token must not be the way around a second step the account requires).
     async fn token_manager(&self, caller: Caller, account: AccountId) -> Result<(), AppError> {
         if !role_allows(
             self.role_of(caller, account).await?,
@@ -65,7 +68,8 @@ impl App {
         ) {
             return Err(AppError::Forbidden);
         }
-        self.require_verified(caller.user_id).await
+        self.require_verified(caller.user_id).await?;
+        self.require_second_step_policy(caller, account).await
     }
 
     pub async fn create_api_token(
@@ -183,7 +187,9 @@ impl App {
         if stored.revoked || now >= stored.expires_at {
             return Err(AppError::Unauthenticated);
         }
-        // The token lives only as long as its creator may make tokens for the account.
+        // The token lives only as long as its creator may make tokens for the account,
+        // 2-step policy included: switching the policy on, or the creator taking their
+        // second step off, stops the tokens of everyone who no longer meets it.
         let creator = Caller {
             user_id: stored.created_by,
             session_id: skjold_domain::SessionId::new(),

@@ -308,6 +308,14 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<ContactPage, AppError> {
         scope.require(Operation::ReadContacts)?;
+        // A filter is an oracle for the value it matches: whoever sees a field masked
+        // may not search by it (ASVS 8.2.3), or hits would confirm a guessed address or
+        // sweep a masked number digit by digit.
+        if (query.email.is_some() || query.phone.is_some())
+            && !scope.allows(Operation::SeePersonalData)
+        {
+            return Err(AppError::Forbidden);
+        }
         let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE);
         let email = query
             .email

@@ -6,3 +6,4 @@
 //! each failing on the code it reviewed and passing since the fix.
 
 mod v6_authentication;
+mod v8_authorization;

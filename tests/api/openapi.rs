@@ -56,7 +56,12 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/accounts/{account_id}/members"),
     ("patch", "/api/v1/accounts/{account_id}/members/{user_id}"),
     ("delete", "/api/v1/accounts/{account_id}/members/{user_id}"),
+    ("get", "/api/v1/accounts/{account_id}/invitations"),
     ("post", "/api/v1/accounts/{account_id}/invitations"),
+    (
+        "delete",
+        "/api/v1/accounts/{account_id}/invitations/{invitation_id}",
+    ),
     ("post", "/api/v1/invitations/{token}/accept"),
     ("post", "/api/v1/accounts/{account_id}/transfer-ownership"),
     ("get", "/api/v1/accounts/{account_id}/audit"),

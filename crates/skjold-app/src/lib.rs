@@ -47,7 +47,7 @@ pub use health::{HealthProbe, ProbeFailed, Readiness};
 pub use key_rotation::{DataKeyRotation, MasterKeyMove};
 pub use live_keyring::LiveKeyring;
 pub use measures::{QUEUE_DEPTH, QUEUE_WAIT, QUEUE_WAIT_BUCKETS, describe_metrics};
-pub use members::MemberView;
+pub use members::{InvitationView, MemberView};
 pub use permissions::{AccountScope, Operation, role_allows};
 pub use ports::{
     AccountStore, AlertSink, ApiScope, AuditChainHead, AuditEvent, AuditFilter, AuditLog,
@@ -55,8 +55,9 @@ pub use ports::{
     KeyMaintenance, Mailer, MasterKeyUses, MemberChange, MemberStore, Membership, NO_ACCOUNT_CHAIN,
     NewInvitation, NewSession, NewUser, PendingEmail, ProfileStore, RateCounters, Sealed,
     SealedContact, SealedUserField, SecondStepStore, SignInGuardStore, SmsCodeStore, SmsPurpose,
-    SmsSender, StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent, StoredMember,
-    StoredSecondStep, StoredSession, StoredUser, TokenPurpose, UserFieldPlace,
+    SmsSender, SpentInvitation, StoreFailure, StoredAccountKey, StoredApiToken, StoredAuditEvent,
+    StoredInvitation, StoredMember, StoredSecondStep, StoredSession, StoredUser, TokenPurpose,
+    UserFieldPlace,
 };
 pub use profile::{Me, ProfileChange};
 pub use rate_limits::AuthEndpoint;

@@ -4,20 +4,56 @@
 //! owner; only an owner can make, unmake or remove an owner.
 
 use secrecy::ExposeSecret;
-use skjold_crypto::{TokenKind, hash_token, new_token};
-use skjold_domain::{AccountId, EmailAddress, Role, UserId, mask_email};
+use skjold_crypto::{TokenHash, TokenKind, hash_token, new_token};
+use skjold_domain::{
+    AccountId, EmailAddress, Role, UserId, hex, mask_email, without_direction_marks,
+};
 use time::{Duration, OffsetDateTime};
 
 use crate::App;
 use crate::auth::{Caller, EMAIL_FIELD, IssuedSession, RequestMeta};
 use crate::error::AppError;
-use crate::permissions::{AccountScope, Operation};
+use crate::measures::RATE_LIMITED;
+use crate::permissions::{AccountScope, Operation, role_allows};
 use crate::ports::{MemberChange, NewInvitation, StoreFailure};
 use crate::profile::NAME_FIELD;
-use crate::rate_limits::AuthEndpoint;
+use crate::rate_limits::{AuthEndpoint, seconds_until, window_start};
 
 /// How long an invitation link works.
 const INVITATION_LIFETIME: Duration = Duration::days(7);
+/// Invitations one person may send in an hour: a team's worth, not a mailing.
+const INVITES_PER_INVITER: (u64, Duration) = (20, Duration::hours(1));
+/// Invitations one account may send in a day, whoever sends them.
+const INVITES_PER_ACCOUNT: (u64, Duration) = (50, Duration::days(1));
+
+/// A pending invitation as an inviter sees it.
+#[derive(Debug, Clone)]
+pub struct InvitationView {
+    /// Names the invitation for revoking it; not the link's token.
+    pub id: String,
+    /// The invitee's address masked; `None` for invitations older than the register.
+    pub email_masked: Option<String>,
+    pub role: Role,
+    pub invited_by: UserId,
+    pub created_at: Option<OffsetDateTime>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The token hash an invitation id (64 lower-case hex digits) names.
+fn invitation_hash(id: &str) -> Option<TokenHash> {
+    if id.len() != 64 {
+        return None;
+    }
+    let mut hash = [0u8; 32];
+    for (byte, pair) in hash.iter_mut().zip(id.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        if pair.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        *byte = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(TokenHash(hash))
+}
 
 /// A member as the caller may see them: the address masked for a caller without
 /// [`Operation::SeePersonalData`].
@@ -67,7 +103,9 @@ impl App {
     }
 
     /// Sends an invitation to `email` to join with `role`. The inviter needs a verified
-    /// address; the answer is the same whether or not the address has a user.
+    /// address; the answer is the same whether or not the address has a user. At most
+    /// [`INVITES_PER_INVITER`] an hour from one inviter and [`INVITES_PER_ACCOUNT`] a day
+    /// from one account: each one mails a stranger.
     pub async fn invite(
         &self,
         scope: AccountScope,
@@ -83,13 +121,17 @@ impl App {
         let inviter = scope.actor().ok_or(AppError::Forbidden)?;
         self.require_verified(inviter).await?;
         let email = EmailAddress::parse(email)?;
+        self.count_invitation(&scope, inviter).await?;
         let (token, hash) =
             new_token(TokenKind::Invitation).map_err(|e| AppError::unexpected(e.to_string()))?;
+        let now = self.clock.now();
         let invitation = NewInvitation {
             email_index: self.blind_index.of(EMAIL_FIELD, email.as_str()),
+            email_masked: mask_email(&email),
             role,
             invited_by: inviter,
-            expires_at: self.clock.now() + INVITATION_LIFETIME,
+            created_at: now,
+            expires_at: now + INVITATION_LIFETIME,
         };
         self.members_store
             .create_invitation(&scope, &hash, &invitation)
@@ -99,6 +141,9 @@ impl App {
             .account_name(scope.account())
             .await?
             .ok_or(AppError::NotFound)?;
+        // Names are refused with direction overrides now; one kept from before is
+        // quoted without them.
+        let account = without_direction_marks(&account);
         let body = format!(
             "You are invited to join {account} as {role}. Sign in (or create your login with this address) and open this link within seven days:\n\n{}\n\nIf you did not expect this, ignore this mail.",
             self.link("/accept-invitation", &token).expose_secret()
@@ -109,8 +154,89 @@ impl App {
             .await
     }
 
+    /// Counts one invitation against the inviter's and the account's budgets.
+    async fn count_invitation(
+        &self,
+        scope: &AccountScope,
+        inviter: UserId,
+    ) -> Result<(), AppError> {
+        let now = self.clock.now();
+        let budgets = [
+            (format!("inviter|{inviter}"), INVITES_PER_INVITER),
+            (format!("account|{}", scope.account()), INVITES_PER_ACCOUNT),
+        ];
+        for (key, (limit, window)) in budgets {
+            let start = window_start(now, window);
+            let bucket = self.blind_index.of("invitations", &key);
+            if self.rate_counters.hit(&bucket, start).await? > limit {
+                metrics::counter!(RATE_LIMITED, "endpoint" => "invitation").increment(1);
+                return Err(AppError::RateLimited {
+                    retry_after: seconds_until(now, start + window),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The account's pending invitations, newest first: unused, unexpired, and sent by
+    /// someone who may still invite to that role (the others can no longer be accepted).
+    pub async fn invitations(&self, scope: AccountScope) -> Result<Vec<InvitationView>, AppError> {
+        scope.require(Operation::ManageMembers)?;
+        let now = self.clock.now();
+        let mut views = Vec::new();
+        for invitation in self.members_store.pending_invitations(&scope, now).await? {
+            if !self
+                .may_still_invite(invitation.invited_by, scope.account(), invitation.role)
+                .await?
+            {
+                continue;
+            }
+            views.push(InvitationView {
+                id: hex(&invitation.id.0),
+                email_masked: invitation.email_masked,
+                role: invitation.role,
+                invited_by: invitation.invited_by,
+                created_at: invitation.created_at,
+                expires_at: invitation.expires_at,
+            });
+        }
+        Ok(views)
+    }
+
+    /// Takes back a pending invitation: its link stops working at once.
+    pub async fn revoke_invitation(
+        &self,
+        scope: AccountScope,
+        id: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        scope.require(Operation::ManageMembers)?;
+        let hash = invitation_hash(id).ok_or(AppError::NotFound)?;
+        if !self.members_store.revoke_invitation(&scope, &hash).await? {
+            return Err(AppError::NotFound);
+        }
+        self.record_account_event("invitation_revoked", &scope, meta)
+            .await
+    }
+
+    /// Whether `inviter` may still invite to `role` in `account`: a member whose role
+    /// manages members, and an owner for the owner role.
+    async fn may_still_invite(
+        &self,
+        inviter: UserId,
+        account: AccountId,
+        role: Role,
+    ) -> Result<bool, AppError> {
+        let Some(now) = self.accounts.role_in(inviter, account).await? else {
+            return Ok(false);
+        };
+        Ok(role_allows(now, Operation::ManageMembers)
+            && (role != Role::Owner || role_allows(now, Operation::TransferOwnership)))
+    }
+
     /// Joins the caller to the invitation's account with its role. The invitation must
-    /// be for the caller's own address: a forwarded link is worthless to anyone else.
+    /// be for the caller's own, verified address: a forwarded link is worthless to
+    /// anyone else. It dies with its inviter's right to invite to that role.
     pub async fn accept_invitation(
         &self,
         caller: Caller,
@@ -119,14 +245,22 @@ impl App {
     ) -> Result<(AccountId, Role), AppError> {
         self.throttle(AuthEndpoint::InvitationAccept, meta).await?;
         let user = self.current_user(caller).await?;
+        self.require_verified(user.id).await?;
         let email = EmailAddress::parse(&self.open_email(&user)?)?;
         let index = self.blind_index.of(EMAIL_FIELD, email.as_str());
         let now = self.clock.now();
-        let (account, role) = self
+        let spent = self
             .members_store
             .spend_invitation(&hash_token(token), &index, now)
             .await?
             .ok_or(AppError::InvalidLink)?;
+        if !self
+            .may_still_invite(spent.invited_by, spent.account, spent.role)
+            .await?
+        {
+            return Err(AppError::InvalidLink);
+        }
+        let (account, role) = (spent.account, spent.role);
         match self
             .members_store
             .add_member(account, user.id, role, now)
@@ -236,5 +370,21 @@ impl App {
         }
         self.members_store.bump_security_stamp(user).await?;
         self.record_account_event(action, scope, meta).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invitation_id_is_exactly_its_hash_in_lower_case_hex() {
+        let hash = TokenHash([0xab; 32]);
+        let id = hex(&hash.0);
+        assert_eq!(invitation_hash(&id).map(|h| h.0), Some(hash.0));
+        assert!(invitation_hash(&id.to_uppercase()).is_none());
+        assert!(invitation_hash(&id[..62]).is_none());
+        assert!(invitation_hash(&format!("{}zz", &id[..62])).is_none());
+        assert!(invitation_hash("é".repeat(32).as_str()).is_none());
     }
 }

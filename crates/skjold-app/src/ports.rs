@@ -413,13 +413,37 @@ pub enum MemberChange {
     LastOwner,
 }
 
-/// An invitation to join an account, as stored (the address only as its blind index).
+/// An invitation to join an account, as stored: the address as its blind index, to
+/// match the invitee, and masked, for the list of pending invitations.
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
     pub email_index: [u8; 32],
+    pub email_masked: String,
     pub role: Role,
     pub invited_by: UserId,
+    pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+}
+
+/// A pending invitation: unused and unexpired.
+#[derive(Debug, Clone)]
+pub struct StoredInvitation {
+    /// The hash of the link's token: names the invitation without being the link.
+    pub id: TokenHash,
+    /// `None` for invitations made before addresses were kept masked.
+    pub email_masked: Option<String>,
+    pub role: Role,
+    pub invited_by: UserId,
+    pub created_at: Option<OffsetDateTime>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// An invitation just spent: where it leads and who sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct SpentInvitation {
+    pub account: AccountId,
+    pub role: Role,
+    pub invited_by: UserId,
 }
 
 /// An account's members and invitations. Changes that need an authorised caller take
@@ -453,14 +477,25 @@ pub trait MemberStore: Send + Sync {
         hash: &TokenHash,
         invitation: &NewInvitation,
     ) -> Result<(), StoreFailure>;
-    /// Spends the invitation if it is for `email_index`, unused and unexpired at `now`;
-    /// its account and role if so.
+    /// Spends the invitation if it is for `email_index`, unused and unexpired at `now`.
     async fn spend_invitation(
         &self,
         hash: &TokenHash,
         email_index: &[u8; 32],
         now: OffsetDateTime,
-    ) -> Result<Option<(AccountId, Role)>, StoreFailure>;
+    ) -> Result<Option<SpentInvitation>, StoreFailure>;
+    /// The account's invitations unused and unexpired at `now`, newest first.
+    async fn pending_invitations(
+        &self,
+        scope: &AccountScope,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StoredInvitation>, StoreFailure>;
+    /// Deletes an unused invitation of the account; whether there was one.
+    async fn revoke_invitation(
+        &self,
+        scope: &AccountScope,
+        id: &TokenHash,
+    ) -> Result<bool, StoreFailure>;
     /// `Conflict` if the user is a member already.
     async fn add_member(
         &self,

@@ -30,7 +30,7 @@ pub use hex::hex;
 pub use ids::{AccountId, ApiTokenId, ContactId, SessionId, UserId};
 pub use key_id::{KeyId, ParseKeyIdError};
 pub use masks::{mask_email, mask_national_id, mask_phone};
-pub use name::{AccountName, NameError, PersonName};
+pub use name::{AccountName, NameError, PersonName, without_direction_marks};
 pub use national_identity::{NationalId, NationalIdError};
 pub use password::{
     DEFAULT_MIN_LENGTH, InvalidMinLength, LOWEST_MIN_LENGTH, MAX_LENGTH, NewPassword,

@@ -14,6 +14,21 @@ pub enum NameError {
     TooLong(&'static str),
     #[error("the {0} may not contain control characters")]
     ControlCharacter(&'static str),
+    #[error("the {0} may not contain characters that change the direction of text")]
+    DirectionOverride(&'static str),
+}
+
+/// Unicode's explicit direction marks, embeddings, overrides and isolates. In a name
+/// quoted in a mail or a page they can make text read differently from what it is
+/// ("Trojan Source"): `\u{202E}` turns the rest of a line around.
+fn changes_direction(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` without direction marks, embeddings, overrides and isolates: for quoting a
+/// name kept from before they were refused.
+pub fn without_direction_marks(text: &str) -> String {
+    text.chars().filter(|c| !changes_direction(*c)).collect()
 }
 
 /// Trims `text` and checks it as a name of kind `what` (used in the error message).
@@ -28,6 +43,9 @@ fn parse_name(text: &str, what: &'static str) -> Result<String, NameError> {
     // Control characters would let a name forge lines in mails, logs and exports.
     if name.chars().any(char::is_control) {
         return Err(NameError::ControlCharacter(what));
+    }
+    if name.chars().any(changes_direction) {
+        return Err(NameError::DirectionOverride(what));
     }
     Ok(name.to_owned())
 }
@@ -97,6 +115,18 @@ mod tests {
                 .chars()
                 .count(),
             100
+        );
+        assert_eq!(
+            AccountName::parse("Acme \u{202E}moc.elgoog"),
+            Err(NameError::DirectionOverride("account name"))
+        );
+        assert_eq!(
+            PersonName::parse("Ola \u{2067}Nordmann\u{2069}"),
+            Err(NameError::DirectionOverride("name"))
+        );
+        assert!(
+            AccountName::parse("שלום Integrera").is_ok(),
+            "right-to-left script is fine"
         );
         assert_eq!(
             NameError::Empty("account name").to_string(),

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use skjold_app::{
-    AccountScope, MemberChange, MemberStore, NewInvitation, StoreFailure, StoredMember,
+    AccountScope, MemberChange, MemberStore, NewInvitation, SpentInvitation, StoreFailure,
+    StoredInvitation, StoredMember,
 };
 use skjold_crypto::TokenHash;
 use skjold_domain::{AccountId, Role, UserId};
@@ -140,7 +141,8 @@ impl MemberStore for Database {
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO invitations (token_hash, account_id, email_index, role, invited_by, \
-                 expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+                 expires_at, used_at, email_masked, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
             )
             .bind(hash.0.to_vec())
             .bind(scope.account().to_string())
@@ -148,6 +150,8 @@ impl MemberStore for Database {
             .bind(invitation.role.as_str())
             .bind(invitation.invited_by.to_string())
             .bind(secs(invitation.expires_at))
+            .bind(&invitation.email_masked)
+            .bind(secs(invitation.created_at))
             .execute(pool)
             .await
             .map(|_| ())
@@ -160,11 +164,11 @@ impl MemberStore for Database {
         hash: &TokenHash,
         email_index: &[u8; 32],
         now: OffsetDateTime,
-    ) -> Result<Option<(AccountId, Role)>, StoreFailure> {
-        let row: Option<(String, String)> = on_pool!(self, |pool| {
+    ) -> Result<Option<SpentInvitation>, StoreFailure> {
+        let row: Option<(String, String, String)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "UPDATE invitations SET used_at = $1 WHERE token_hash = $2 AND email_index = $3 \
-                 AND used_at IS NULL AND expires_at > $1 RETURNING account_id, role",
+                 AND used_at IS NULL AND expires_at > $1 RETURNING account_id, role, invited_by",
             )
             .bind(secs(now))
             .bind(hash.0.to_vec())
@@ -173,8 +177,70 @@ impl MemberStore for Database {
             .await
             .map_err(failure)?
         });
-        row.map(|(account, role)| Ok((parse(&account)?, parse(&role)?)))
-            .transpose()
+        row.map(|(account, role, invited_by)| {
+            Ok(SpentInvitation {
+                account: parse(&account)?,
+                role: parse(&role)?,
+                invited_by: parse(&invited_by)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn pending_invitations(
+        &self,
+        scope: &AccountScope,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StoredInvitation>, StoreFailure> {
+        type Row = (Vec<u8>, Option<String>, String, String, Option<i64>, i64);
+        let rows: Vec<Row> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT token_hash, email_masked, role, invited_by, created_at, expires_at \
+                 FROM invitations WHERE account_id = $1 AND used_at IS NULL AND expires_at > $2 \
+                 ORDER BY expires_at DESC",
+            )
+            .bind(scope.account().to_string())
+            .bind(secs(now))
+            .fetch_all(pool)
+            .await
+            .map_err(failure)?
+        });
+        rows.into_iter()
+            .map(
+                |(hash, email_masked, role, invited_by, created_at, expires_at)| {
+                    let hash: [u8; 32] = hash.try_into().map_err(|_| {
+                        StoreFailure::Other("an invitation's token hash is not 32 bytes".into())
+                    })?;
+                    Ok(StoredInvitation {
+                        id: TokenHash(hash),
+                        email_masked,
+                        role: parse(&role)?,
+                        invited_by: parse(&invited_by)?,
+                        created_at: created_at.map(time_of).transpose()?,
+                        expires_at: time_of(expires_at)?,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn revoke_invitation(
+        &self,
+        scope: &AccountScope,
+        id: &TokenHash,
+    ) -> Result<bool, StoreFailure> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "DELETE FROM invitations WHERE account_id = $1 AND token_hash = $2 \
+                 AND used_at IS NULL",
+            )
+            .bind(scope.account().to_string())
+            .bind(id.0.to_vec())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected() == 1)
+            .map_err(failure)
+        })
     }
 
     async fn add_member(

@@ -46,6 +46,14 @@ struct Row {
     editable: bool,
 }
 
+/// One pending invitation as the page lists it.
+struct Pending {
+    id: String,
+    email: String,
+    role_label: &'static str,
+    expires: String,
+}
+
 /// Where an error belongs on the members page.
 #[derive(Clone, Copy)]
 enum Spot {
@@ -91,6 +99,8 @@ struct Members {
     rows: Vec<Row>,
     /// The caller may invite, change and remove.
     manage: bool,
+    /// Pending invitations, for a caller who manages members.
+    pending: Vec<Pending>,
     /// The caller owns the account and another member could take it over.
     transfer: bool,
     /// The roles the caller may give (code and label): the owner role only for owners.
@@ -138,6 +148,11 @@ pub(crate) struct RoleForm {
 #[derive(Deserialize)]
 pub(crate) struct RemoveForm {
     user: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RevokeForm {
+    invitation: String,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +212,22 @@ async fn page_of(
     };
     let manage = scope.allows(Operation::ManageMembers);
     let owners = scope.allows(Operation::TransferOwnership);
+    let pending = if manage {
+        match app.invitations(scope).await {
+            Ok(invitations) => invitations
+                .into_iter()
+                .map(|i| Pending {
+                    id: i.id,
+                    email: shown(i.email_masked),
+                    role_label: role_label(i.role, nb),
+                    expires: utc_minute(i.expires_at),
+                })
+                .collect(),
+            Err(error) => return failed(error),
+        }
+    } else {
+        Vec::new()
+    };
     let rows: Vec<Row> = members
         .into_iter()
         .map(|m| Row {
@@ -222,6 +253,8 @@ async fn page_of(
         ("role", false) => "The role is changed. The member signs in again.",
         ("removed", true) => "Medlemmet er fjernet.",
         ("removed", false) => "The member is removed.",
+        ("revoked", true) => "Invitasjonen er trukket tilbake. Lenken i den virker ikke lenger.",
+        ("revoked", false) => "The invitation is revoked. Its link no longer works.",
         ("transferred", true) => "Eierskapet er overført. Du er nå administrator.",
         ("transferred", false) => "The ownership is transferred. You are an admin now.",
         _ => "",
@@ -238,6 +271,7 @@ async fn page_of(
                 nav,
                 rows,
                 manage,
+                pending,
                 transfer,
                 roles,
                 done,
@@ -360,6 +394,28 @@ pub(crate) async fn invite(
     };
     let invite = (form.email, form.role);
     page_of(&app, scope, page, nav, "", invite, Some(refusal)).await
+}
+
+/// `POST /app/members/revoke?account=<id>` `invitation`: takes back a pending
+/// invitation; its link stops working.
+pub(crate) async fn revoke(
+    at: InAccount<ManageMembers>,
+    Meta(meta): Meta,
+    Form(form): Form<RevokeForm>,
+) -> Response {
+    let InAccount {
+        app,
+        scope,
+        nav,
+        page,
+        ..
+    } = at;
+    let page = as_list(page);
+    match app.revoke_invitation(scope, &form.invitation, &meta).await {
+        // Gone already (accepted, expired or revoked in another tab): the list says so.
+        Ok(()) | Err(AppError::NotFound) => back(&page, &nav, "revoked"),
+        Err(error) => failed(error),
+    }
 }
 
 /// `POST /app/members/role?account=<id>` `user`, `role`: gives a member another role.

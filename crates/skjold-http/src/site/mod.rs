@@ -86,6 +86,7 @@ pub(crate) fn router(app: App, facts: Arc<SiteFacts>) -> Router {
         .route("/app/contacts/{id}/delete", post(contact::delete))
         .route("/app/members", get(members::members))
         .route("/app/members/invite", post(members::invite))
+        .route("/app/members/revoke", post(members::revoke))
         .route("/app/members/role", post(members::change_role))
         .route("/app/members/remove", post(members::remove))
         .route("/app/members/transfer", post(members::transfer))

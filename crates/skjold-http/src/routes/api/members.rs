@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use skjold_app::{App, MemberView, Operation};
+use skjold_app::{App, InvitationView, MemberView, Operation};
 use utoipa::ToSchema;
 
 use super::sessions::{SessionCreated, session_created};
@@ -102,6 +102,7 @@ async fn invite(
         (status = 403, description = "The caller may not manage members, or has not verified their address", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such account for this caller", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "The address or role is malformed", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many invitations from this person this hour or from this account today", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -128,6 +129,7 @@ pub(super) async fn post_invitations(
         (status = 403, description = "The caller may not manage members, or has not verified their address", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such account for this caller", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "The address or role is malformed", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many invitations from this person this hour or from this account today", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -139,6 +141,94 @@ pub(super) async fn post_members(
     ApiJson(request): ApiJson<InvitationRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), Problem> {
     invite(app, meta, token, account_id, request).await
+}
+
+/// A pending invitation.
+#[derive(Serialize, ToSchema)]
+pub(super) struct InvitationBody {
+    /// Names the invitation for `DELETE …/invitations/{invitation_id}`; not its link.
+    id: String,
+    /// The invitee's address, masked (`o***@example.com`); absent for invitations
+    /// older than the register.
+    email: Option<String>,
+    role: String,
+    /// The user id of the member who sent it.
+    invited_by: String,
+    created_at: Option<String>,
+    expires_at: String,
+}
+
+fn invitation_body(i: InvitationView) -> Result<InvitationBody, Problem> {
+    Ok(InvitationBody {
+        id: i.id,
+        email: i.email_masked,
+        role: i.role.to_string(),
+        invited_by: i.invited_by.to_string(),
+        created_at: i.created_at.map(rfc3339).transpose()?,
+        expires_at: rfc3339(i.expires_at)?,
+    })
+}
+
+/// `GET /api/v1/accounts/{account_id}/invitations`: the invitations that can still be
+/// accepted.
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts/{account_id}/invitations",
+    tag = "members",
+    params(("account_id" = String, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "Unused, unexpired invitations whose sender may still invite to their role, newest first", body = [InvitationBody]),
+        (status = 401, description = "No valid credential", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not manage members", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such account for this caller", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn get_invitations(
+    State(app): State<App>,
+    Credential(token): Credential,
+    Path(account_id): Path<String>,
+) -> Result<Json<Vec<InvitationBody>>, Problem> {
+    let scope = app
+        .authorize(&token, id(&account_id)?, Operation::ManageMembers)
+        .await?;
+    app.invitations(scope)
+        .await?
+        .into_iter()
+        .map(invitation_body)
+        .collect::<Result<_, _>>()
+        .map(Json)
+}
+
+/// `DELETE /api/v1/accounts/{account_id}/invitations/{invitation_id}`: the link stops
+/// working at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/accounts/{account_id}/invitations/{invitation_id}",
+    tag = "members",
+    params(
+        ("account_id" = String, Path, description = "Account id"),
+        ("invitation_id" = String, Path, description = "The invitation's id from the list"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid credential", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not manage members", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such pending invitation in this account", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(super) async fn delete_invitation(
+    State(app): State<App>,
+    Meta(meta): Meta,
+    Credential(token): Credential,
+    Path((account_id, invitation_id)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    let scope = app
+        .authorize(&token, id(&account_id)?, Operation::ManageMembers)
+        .await?;
+    app.revoke_invitation(scope, &invitation_id, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -155,8 +245,10 @@ pub(super) struct JoinedBody {
     params(("token" = String, Path, description = "The token from the invitation's link")),
     responses(
         (status = 200, description = "Joined", body = JoinedBody),
-        (status = 400, description = "The link is invalid, used, expired or for another address", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 400, description = "The link is invalid, used, expired, revoked, for another address, or its sender may no longer invite to that role", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "No valid session", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The caller has not verified their address", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address", body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -141,6 +141,31 @@ async fn c15_an_owner_invites_a_member_who_joins_by_the_mailed_link_and_the_owne
         "{english}"
     );
 
+    // Pending invitations are listed, masked, newest first; one sent by mistake is
+    // taken back, and its link dies (issue 17, finding 4).
+    assert!(b.text_of("#pending").await.contains("n***@example.no"));
+    b.type_into("#invite-email", "angre@example.no").await;
+    select(b, "#invite-role", "restricted").await;
+    b.submit("#invite button").await;
+    let pending = b.text_of("#pending").await;
+    assert!(
+        pending.contains("a***@example.no") && pending.contains("begrenset"),
+        "{pending}"
+    );
+    b.submit("#pending tbody tr:first-child .revoke-form button")
+        .await;
+    assert!(
+        b.text_of("#done").await.contains("trukket tilbake"),
+        "{}",
+        b.text_of("main").await
+    );
+    let pending = b.text_of("#pending").await;
+    assert!(
+        pending.contains("n***@example.no") && !pending.contains("a***@example.no"),
+        "{pending}"
+    );
+    b.screenshot("members-pending").await;
+
     // The mailed link carries its code in the fragment.
     let mail = mailbox.wait_for(invited, "Invitation to join").await;
     let link = mail

@@ -5,5 +5,6 @@
 //! The first tests here are the findings of an outside review of the release binary,
 //! each failing on the code it reviewed and passing since the fix.
 
+mod every_route;
 mod v6_authentication;
 mod v8_authorization;

@@ -42,3 +42,4 @@ mod sms;
 mod startup;
 mod storage;
 mod tls;
+mod tls_scan;

@@ -4,8 +4,11 @@
 
 use axum::http::{HeaderMap, Uri, header};
 
-/// The value of the cookie `name`, if the request carries it.
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// The value of the cookie `name`, if the request carries it: the first `name=value`
+/// pair of any `Cookie` header. Public so the fuzz target `cookie_header` can reach it;
+/// every cookie the site reads (the session, the consent, the language) comes through
+/// here, from whatever a client sends.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()

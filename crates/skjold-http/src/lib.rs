@@ -2,7 +2,7 @@
 //! [`skjold_app::App`] and answers into responses, nothing more; no SQL and no business
 //! rule lives here.
 
-mod browser_requests;
+pub mod browser_requests;
 mod client_ip;
 mod ops;
 mod problem;

@@ -16,7 +16,7 @@
 #![no_main]
 
 use std::io::Write;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use age::x25519::{Identity, Recipient};
 use libfuzzer_sys::fuzz_target;
@@ -33,8 +33,19 @@ static IDENTITY: LazyLock<(Identity, Recipient)> = LazyLock::new(|| {
     (identity, recipient)
 });
 
+/// One compression context for every input: making a new one for each costs more
+/// than the rest of the target under AddressSanitizer.
+static COMPRESSOR: LazyLock<Mutex<zstd::bulk::Compressor<'static>>> = LazyLock::new(|| {
+    Mutex::new(zstd::bulk::Compressor::new(1).unwrap_or_else(|e| panic!("zstd: {e}")))
+});
+
 /// `plain` compressed and encrypted as an archive is.
 fn seal(plain: &[u8], recipient: &Recipient) -> Vec<u8> {
+    let compressed = COMPRESSOR
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .compress(plain)
+        .unwrap_or_else(|e| panic!("zstd: {e}"));
     let mut file = Vec::new();
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
@@ -42,9 +53,8 @@ fn seal(plain: &[u8], recipient: &Recipient) -> Vec<u8> {
     let mut encrypted = encryptor
         .wrap_output(&mut file)
         .unwrap_or_else(|e| panic!("encryption: {e}"));
-    let mut zstd = zstd::Encoder::new(&mut encrypted, 1).unwrap_or_else(|e| panic!("zstd: {e}"));
-    zstd.write_all(plain)
-        .and_then(|()| zstd.finish().map(drop))
+    encrypted
+        .write_all(&compressed)
         .and_then(|()| encrypted.finish().map(drop))
         .unwrap_or_else(|e| panic!("sealing in memory: {e}"));
     file

@@ -50,7 +50,7 @@ async fn answer(app: &TestApp, challenge: &str, code: &str) -> (u16, Value) {
 }
 
 /// A six-digit code that is not right at any step near `time`.
-fn wrong_code(secret: &TotpSecret, time: u64) -> String {
+pub(crate) fn wrong_code(secret: &TotpSecret, time: u64) -> String {
     let near: Vec<String> = [time - 30, time, time + 30]
         .iter()
         .map(|t| secret.code_at(*t).unwrap())

@@ -467,21 +467,13 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<SecondStepEnabled, AppError> {
         let user = self.current_user(caller).await?;
+        self.step_up(caller, &user, password, code, meta).await?;
         let steps = self.second_steps.second_steps(user.id).await?;
         if !steps.iter().any(|s| s.confirmed) {
-            self.reauthenticate(
-                caller,
-                &user,
-                password,
-                SecurityEvent::SecondStepChangeFailed,
-                meta,
-            )
-            .await?;
             return Err(AppError::InvalidInput(
                 "recovery codes stand in for a second step: set one up first",
             ));
         }
-        self.step_up(caller, &user, password, code, meta).await?;
         let codes = self.replace_recovery_codes(user.id).await?;
         let session = self
             .second_step_changed(caller, &user, SecurityEvent::RecoveryCodesReplaced, meta)

@@ -4,31 +4,18 @@
 
 use reqwest::header::RETRY_AFTER;
 use serde_json::{Value, json};
-use skjold_crypto::TotpSecret;
 
 use crate::brute_force::{launch_behind_proxy, sign_in};
 use crate::helpers::{TestApp, on_both_backends};
 use crate::people::{PASSWORD, person};
 use crate::recovery::with_mailbox;
-use crate::second_step::enable_totp_with_codes;
+use crate::second_step::{enable_totp_with_codes, wrong_code};
 
 const EMAIL: &str = "victim@a.example";
 const WRONG: &str = "a wrong password, long enough";
 
 fn count(action: &str) -> String {
     format!("SELECT CAST(COUNT(*) AS TEXT) FROM audit_events WHERE action = '{action}'")
-}
-
-/// A six-digit code that none of the steps around `time` gives.
-fn wrong_code(secret: &TotpSecret, time: u64) -> String {
-    let near: Vec<String> = [time - 30, time, time + 30]
-        .iter()
-        .map(|t| secret.code_at(*t).unwrap())
-        .collect();
-    (0..)
-        .map(|n| format!("{n:06}"))
-        .find(|c| !near.contains(c))
-        .unwrap()
 }
 
 /// Answers a challenge as client `ip`: status, Retry-After, body.
